@@ -1,0 +1,58 @@
+# 혼자 공부하는 머신러닝+딥러닝 · 7장 course book.
+# Two commands on a fresh machine: `make book` builds the book, `make test` runs the tests.
+# Both start with `setup` (virtual environment, system packages, data); a second run reuses all of it.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+
+# Every command below, and every notebook kernel they start, sees the same environment:
+# the venv first on PATH (nbgrader needs its bin/), Keras's cache inside the repository, quiet TensorFlow.
+export PATH := $(BIN):$(PATH)
+export KERAS_HOME := $(CURDIR)/.keras
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+SYSTEM_PACKAGES := fonts-nanum
+BOOK_FLAGS := --warningiserror --keep-going
+
+.DEFAULT_GOAL := help
+.PHONY: help setup venv system-packages data book html test test-quick bench clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: venv system-packages data ## virtual environment, system packages and data (what book and test share)
+
+venv: $(VENV)/.installed ## create .venv and install requirements.txt and the hongong package
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
+	@touch $@
+
+system-packages: venv ## install the Debian packages the book needs (Korean font), as root
+	@$(BIN)/python -m hongong system-packages $(SYSTEM_PACKAGES)
+
+data: venv ## put Fashion-MNIST in Keras's cache (.keras/), offline, and verify it
+	@$(BIN)/python -m hongong data
+
+book: setup html ## set up everything, then build the book with execution
+
+html: ## build the book only (strict: warnings are errors); the execution cache skips unchanged notebooks
+	$(BIN)/jupyter-book build $(BOOK_FLAGS) .
+	@echo "The book: $(CURDIR)/_build/html/index.html"
+
+test: setup ## set up everything, then run all tests (the book build among them)
+	$(BIN)/python -m pytest
+
+test-quick: setup ## the tests that take seconds (skips building the book)
+	$(BIN)/python -m pytest -m "not slow"
+
+bench: setup ## print build times: cold, warm, and the chapters' pure execution
+	$(BIN)/python benchmarks/build_time.py
+
+clean: ## remove the built book and its execution cache (keeps .venv and .keras)
+	rm -rf _build

@@ -1,0 +1,93 @@
+"""The first cell of every chapter calls :func:`setup_notebook`, before Keras is imported."""
+
+from __future__ import annotations
+
+import os
+import sys
+from numbers import Integral, Real
+
+from hongong.data import default_keras_home, ensure_fashion_mnist
+from hongong.plotting import use_korean_font
+
+
+def setup_notebook() -> None:
+    """Data cache, log level, Korean figures and a quiet TensorFlow import, in that order.
+
+    - ``KERAS_HOME`` defaults to the repository's ``.keras/`` (Keras reads it once, when imported),
+      and Fashion-MNIST is made ready there (:func:`hongong.data.ensure_fashion_mnist`);
+    - ``TF_CPP_MIN_LOG_LEVEL=2`` hides TensorFlow's C++ info and warning lines;
+    - matplotlib draws Korean with NanumGothic;
+    - TensorFlow is imported once with its start-up notices discarded (see
+      :func:`import_tensorflow_quietly`), so the pages show no log noise and anything a cell
+      writes to stderr afterwards is a real warning (the book's build treats it as an error).
+    """
+    os.environ.setdefault("KERAS_HOME", str(default_keras_home()))
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    ensure_fashion_mnist()
+    use_korean_font()
+    import_tensorflow_quietly()
+
+
+def import_tensorflow_quietly():
+    """Import TensorFlow with what its C++ start-up writes to file descriptor 2 discarded.
+
+    TensorFlow 2.21 prints the oneDNN notice through absl before its log level applies, so
+    ``TF_CPP_MIN_LOG_LEVEL`` cannot hide it. Python-level warnings are not affected: they go to
+    ``sys.stderr``, not to the file descriptor. An import error is raised as usual.
+    """
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            import tensorflow
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+    return tensorflow
+
+
+def glue_value(name: str, value) -> None:
+    """``myst_nb.glue`` a number for the prose, as a plain Python int or float.
+
+    NumPy scalars would be pasted as ``np.float64(0.85)`` (MyST-NB#610); bool stays bool.
+    """
+    from myst_nb import glue
+
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        value = int(value)
+    elif isinstance(value, Real) and not isinstance(value, bool):
+        value = float(value)
+    glue(name, value, display=False)
+
+
+def execute_notebook(path, timeout: int = 600):
+    """Execute a chapter notebook outside the book build (nbclient, in the notebook's folder), as the build does.
+
+    Used by the determinism test and the build benchmark. Returns the executed notebook.
+    """
+    from pathlib import Path
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    return notebook
+
+
+def glued_in(notebook) -> dict:
+    """name -> value of every ``glue_value`` in an executed notebook."""
+    from ast import literal_eval
+
+    values = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                data = output["data"]
+                values[name] = literal_eval(data.get("text/plain") or data["application/papermill.record/text/plain"])
+    return values

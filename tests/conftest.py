@@ -1,0 +1,46 @@
+"""Shared paths and the one fixture that builds the book (slow, built once per test run)."""
+
+import ast
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "_build"
+
+# As the Makefile sets them, for a `pytest` run without make; before anything imports Keras.
+os.environ.setdefault("KERAS_HOME", str(ROOT / ".keras"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def chapter_files():
+    """The chapter notebooks in the order of _toc.yml."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [entry["file"] for part in toc["parts"] for entry in part["chapters"]]
+    return [ROOT / f"{file}.ipynb" for file in files if (ROOT / f"{file}.ipynb").exists()]
+
+
+@pytest.fixture(scope="session")
+def built_book():
+    """Build the book exactly as `make book` does (strict); return the build log.
+
+    Unchanged notebooks come from the execution cache, so after `make book` this takes seconds;
+    on a fresh clone it executes every chapter.
+    """
+    result = subprocess.run(
+        ["make", "--no-print-directory", "html"], cwd=ROOT, capture_output=True, text=True, timeout=3600
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"the book did not build:\n{log[-6000:]}"
+    return log
+
+
+def glued_values(chapter: Path) -> dict:
+    """name -> value of every number the chapter glued, read from the build's executed copy."""
+    path = BUILD / "jupyter_execute" / chapter.parent.relative_to(ROOT) / f"{chapter.stem}.glue.json"
+    glued = json.loads(path.read_text(encoding="utf-8"))
+    return {name: ast.literal_eval(output["data"]["text/plain"]) for name, output in glued.items()}
