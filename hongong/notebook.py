@@ -63,6 +63,18 @@ def glue_value(name: str, value) -> None:
     glue(name, value, display=False)
 
 
+def book_chapters(root) -> list:
+    """The chapter notebooks of the book at ``root``, in the order of its ``_toc.yml``."""
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(root)
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    files = [entry["file"] for part in toc["parts"] for entry in part["chapters"]]
+    return [root / f"{file}.ipynb" for file in files if (root / f"{file}.ipynb").exists()]
+
+
 def execute_notebook(path, timeout: int = 600):
     """Execute a chapter notebook outside the book build (nbclient, in the notebook's folder), as the build does.
 

@@ -7,7 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
+
+from hongong.notebook import book_chapters
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "_build"
@@ -19,9 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 def chapter_files():
     """The chapter notebooks in the order of _toc.yml."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [entry["file"] for part in toc["parts"] for entry in part["chapters"]]
-    return [ROOT / f"{file}.ipynb" for file in files if (ROOT / f"{file}.ipynb").exists()]
+    return book_chapters(ROOT)
 
 
 @pytest.fixture(scope="session")
