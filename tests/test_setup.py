@@ -20,7 +20,7 @@ def test_every_requirement_is_pinned_to_an_exact_version():
 
 def test_book_configuration_executes_with_cache_timeout_and_only_toc_files():
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-    assert config["language"] == "ko" and config["only_build_toc_files"] is True
+    assert config["sphinx"]["config"]["language"] == "ko" and config["only_build_toc_files"] is True
     assert config["execute"]["execute_notebooks"] == "cache"
     assert config["execute"]["timeout"] >= 60 and config["execute"]["allow_errors"] is False
     assert config["execute"]["stderr_output"] in {"warn", "error", "severe"}
