@@ -8,10 +8,12 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 
 # Every command below, and every notebook kernel they start, sees the same environment:
-# the venv first on PATH (nbgrader needs its bin/), Keras's cache inside the repository, quiet TensorFlow.
+# the venv first on PATH (nbgrader needs its bin/), Keras's cache inside the repository, quiet TensorFlow
+# (level 3: TensorFlow 2.21 with Keras 3.15 logs a harmless ERROR line about `use_unbounded_threadpool`
+# whenever fit() gets validation_data; real failures still raise Python exceptions).
 export PATH := $(BIN):$(PATH)
 export KERAS_HOME := $(CURDIR)/.keras
-export TF_CPP_MIN_LOG_LEVEL := 2
+export TF_CPP_MIN_LOG_LEVEL := 3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 SYSTEM_PACKAGES := fonts-nanum

@@ -15,14 +15,17 @@ def setup_notebook() -> None:
 
     - ``KERAS_HOME`` defaults to the repository's ``.keras/`` (Keras reads it once, when imported),
       and Fashion-MNIST is made ready there (:func:`hongong.data.ensure_fashion_mnist`);
-    - ``TF_CPP_MIN_LOG_LEVEL=2`` hides TensorFlow's C++ info and warning lines;
+    - ``TF_CPP_MIN_LOG_LEVEL=3`` hides TensorFlow's C++ log lines, errors included: TensorFlow 2.21
+      with Keras 3.15 logs a harmless ERROR line ("NodeDef mentions attribute
+      use_unbounded_threadpool") whenever ``fit()`` gets ``validation_data``; real failures still
+      raise Python exceptions;
     - matplotlib draws Korean with NanumGothic;
     - TensorFlow is imported once with its start-up notices discarded (see
       :func:`import_tensorflow_quietly`), so the pages show no log noise and anything a cell
       writes to stderr afterwards is a real warning (the book's build treats it as an error).
     """
     os.environ.setdefault("KERAS_HOME", str(default_keras_home()))
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     ensure_fashion_mnist()
     use_korean_font()
     import_tensorflow_quietly()
@@ -61,6 +64,18 @@ def glue_value(name: str, value) -> None:
     elif isinstance(value, Real) and not isinstance(value, bool):
         value = float(value)
     glue(name, value, display=False)
+
+
+def scratch_dir(name: str):
+    """A build-local folder for the files a chapter writes (saved models): ``_build/scratch/<name>/``.
+
+    Inside the git-ignored build folder, so nothing a chapter saves ends up in the repository.
+    """
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "_build" / "scratch" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def book_chapters(root) -> list:

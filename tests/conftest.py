@@ -15,7 +15,7 @@ BUILD = ROOT / "_build"
 
 # As the Makefile sets them, for a `pytest` run without make; before anything imports Keras.
 os.environ.setdefault("KERAS_HOME", str(ROOT / ".keras"))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def chapter_files():
