@@ -32,7 +32,7 @@ venv: $(VENV)/.installed ## create .venv and install requirements.txt and the ho
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
+	$(BIN)/python -m pip install --quiet --no-deps --editable .
 	@touch $@
 
 system-packages: venv ## install the Debian packages the book needs (Korean font), as root

@@ -35,12 +35,15 @@ def test_saved_weights_and_saved_model_give_the_same_predictions(tmp_path):
     assert reloaded.evaluate(x, y, verbose=0)[1] == pytest.approx(by_hand, abs=1e-6)
 
 
-def test_keras_3_refuses_the_textbooks_old_file_names(tmp_path):
+def test_keras_3_file_names_for_weights_and_whole_models(tmp_path):
+    """What the chapter's note says about the textbook's Keras 2 file names."""
     model, _, _ = tiny_trained_model()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"\.weights\.h5"):
         model.save_weights(tmp_path / "model-weights.h5")
-    with pytest.raises(ValueError):
-        model.save(tmp_path / "model-whole.h5x")
+    model.save(tmp_path / "model-whole.h5")  # still accepted, in the legacy HDF5 format
+    assert (tmp_path / "model-whole.h5").stat().st_size > 0
+    with pytest.raises(ValueError, match=r"\.keras"):
+        model.save(tmp_path / "model-whole.hdf")
 
 
 def test_dropout_zeroes_and_rescales_only_while_training():
