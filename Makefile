@@ -17,10 +17,11 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 SYSTEM_PACKAGES := fonts-nanum
+ASSIGNMENTS := ch07-1 ch07-2 ch07-3
 BOOK_FLAGS := --warningiserror --keep-going
 
 .DEFAULT_GOAL := help
-.PHONY: help setup venv system-packages data book html test test-quick bench clean
+.PHONY: help setup venv system-packages data book html test test-quick bench bench-build bench-autograde release lab clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,8 +54,20 @@ test: setup ## set up everything, then run all tests (the book build among them)
 test-quick: setup ## the tests that take seconds (skips building the book)
 	$(BIN)/python -m pytest -m "not slow"
 
-bench: setup ## print build times: cold, warm, and the chapters' pure execution
+bench: bench-build bench-autograde ## run both benchmarks below
+
+bench-build: setup ## print build times: cold, warm, and the chapters' pure execution
 	$(BIN)/python benchmarks/build_time.py
+
+bench-autograde: setup ## print nbgrader's autograde time per assignment and TensorFlow's share of it
+	$(BIN)/python benchmarks/autograde_time.py
+
+release: setup ## regenerate exercises/ (student release) from solutions/ with nbgrader
+	@for assignment in $(ASSIGNMENTS); do $(BIN)/nbgrader generate_assignment $$assignment --force --log-level=WARN || exit 1; done
+	@echo "Released: $(addprefix exercises/,$(ASSIGNMENTS))"
+
+lab: setup ## open JupyterLab (with nbgrader's Validate button) in this environment
+	$(BIN)/jupyter lab --notebook-dir=$(CURDIR)
 
 clean: ## remove the built book and its execution cache (keeps .venv and .keras)
 	rm -rf _build

@@ -4,6 +4,7 @@ import ast
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ BUILD = ROOT / "_build"
 # As the Makefile sets them, for a `pytest` run without make; before anything imports Keras.
 os.environ.setdefault("KERAS_HOME", str(ROOT / ".keras"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# nbgrader needs the venv's bin/ on PATH (generate_assignment runs `alembic`).
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 
 
 def chapter_files():
