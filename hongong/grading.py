@@ -7,8 +7,11 @@ object whose ``__eq__`` always answers True, or a subclass of ``int``/``str``, n
 A learner's Keras model is judged by :func:`model_report`: the model is saved to a ``.keras``
 file and described by a **fresh Python process** that loads it with ``safe_mode=True`` and
 measures its accuracy on the Fashion-MNIST test set itself. Nothing the learner's code patched
-in the notebook's kernel (``numpy``, ``keras``, ``evaluate``…) exists in that process, and a
-reported accuracy is never taken from the learner.
+in the notebook's kernel (``numpy``, ``keras``, ``evaluate``…) exists in that process, the
+process runs isolated (``python -I``: no ``PYTHONPATH``), the test set's checksums are verified
+before use, and a reported accuracy is never taken from the learner. Code in the kernel can still
+interfere with the call itself (replace this module's functions, ``subprocess``, ``sys.executable``);
+closing that needs the verdict outside the kernel altogether.
 
 ``python -m hongong.grading MODEL.keras`` prints the report as one line of JSON.
 """
@@ -56,11 +59,13 @@ def model_report(model_or_path, timeout: int = 300) -> dict:
             path = Path(folder) / "model.keras"
             model_or_path.save(path)
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-        result = subprocess.run(
-            [sys.executable, "-m", "hongong.grading", str(path)],
+        result = subprocess.run(  # -I: no PYTHONPATH or user site, so a planted `keras` is not imported
+            [sys.executable, "-I", "-m", "hongong.grading", str(path)],
             capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL,
         )
     lines = result.stdout.strip().splitlines()
+    if "Fashion-MNIST is not intact" in result.stderr:
+        raise AssertionError("채점에 쓰는 테스트 세트가 바뀌었거나 손상되었습니다. KERAS_HOME이나 데이터 파일을 바꾸지 마세요.")
     if result.returncode != 0 or not lines:
         raise AssertionError("모델 파일을 안전하게 불러올 수 없습니다(사용자 정의 층이나 Lambda 층은 쓰지 마세요).")
     return json.loads(lines[-1])
@@ -68,8 +73,13 @@ def model_report(model_or_path, timeout: int = 300) -> dict:
 
 def _describe(path: str) -> dict:
     """Run in the fresh process: load safely, read the architecture, measure test accuracy."""
+    from hongong.data import cache_dir, default_keras_home, problems_in
     from hongong.notebook import import_tensorflow_quietly
 
+    # The test set is the real one: a KERAS_HOME redirected to planted files fails here.
+    problems = problems_in(cache_dir(default_keras_home()))
+    if problems:
+        raise SystemExit(f"Fashion-MNIST is not intact: {problems}")
     import_tensorflow_quietly()
     import keras
     import numpy as np
