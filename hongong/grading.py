@@ -25,7 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-KOREAN_TYPE_NAMES = {int: "정수(int)", float: "실수(float)", str: "문자열(str)", list: "리스트(list)", bool: "불리언(bool)"}
+# "… + 로/으로": the particle follows the last Korean syllable, so it is part of each entry.
+ANSWER_AS = {int: "정수(int)로", float: "실수(float)로", str: "문자열(str)로", list: "리스트(list)로", bool: "불리언(bool)으로"}
 
 
 def check_form(name: str, value, expected_type: type, *, choices=None, example=None) -> None:
@@ -37,8 +38,8 @@ def check_form(name: str, value, expected_type: type, *, choices=None, example=N
     hint = f" 예: {name} = {example!r}" if example is not None else ""
     if type(value) is not expected_type:
         raise AssertionError(
-            f"{name}의 자료형이 {type(value).__name__}입니다. {KOREAN_TYPE_NAMES.get(expected_type, expected_type.__name__)}"
-            f"으로 답하세요.{hint}"
+            f"{name}의 자료형이 {type(value).__name__}입니다. "
+            f"{ANSWER_AS.get(expected_type, expected_type.__name__ + ' 자료형으로')} 답하세요.{hint}"
         )
     if expected_type is list and not all(type(item) in (int, str) for item in value):
         raise AssertionError(f"{name}의 원소는 정수나 문자열이어야 합니다.{hint}")

@@ -10,7 +10,7 @@ keras = pytest.importorskip("keras")
 def test_form_check_accepts_the_right_form_and_says_in_korean_what_is_wrong():
     check_form("q1", 1010, int)
     check_form("q2", "relu", str, choices=["relu", "sigmoid"])
-    with pytest.raises(AssertionError, match=r"q1의 자료형이 str입니다\. 정수\(int\)으로 답하세요\. 예: q1 = 123"):
+    with pytest.raises(AssertionError, match=r"q1의 자료형이 str입니다\. 정수\(int\)로 답하세요\. 예: q1 = 123"):
         check_form("q1", "1010", int, example=123)
     with pytest.raises(AssertionError, match="q2에는 다음 중 하나를 적으세요: 'relu', 'sigmoid'"):
         check_form("q2", "relue", str, choices=["relu", "sigmoid"])
