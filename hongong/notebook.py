@@ -108,13 +108,18 @@ def execute_notebook(path, timeout: int = 600):
 
 def glued_in(notebook) -> dict:
     """name -> value of every ``glue_value`` in an executed notebook."""
-    from ast import literal_eval
-
     values = {}
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
             if name:
-                data = output["data"]
-                values[name] = literal_eval(data.get("text/plain") or data["application/papermill.record/text/plain"])
+                values[name] = glued_value(output)
     return values
+
+
+def glued_value(output):
+    """The Python value of one glue output: a cell's output, or an entry of the build's ``.glue.json``."""
+    from ast import literal_eval
+
+    data = output["data"]
+    return literal_eval(data.get("text/plain") or data["application/papermill.record/text/plain"])

@@ -1,6 +1,5 @@
 """Shared paths and the one fixture that builds the book (slow, built once per test run)."""
 
-import ast
 import json
 import os
 import subprocess
@@ -9,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hongong.notebook import book_chapters
+from hongong.notebook import book_chapters, glued_value
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "_build"
@@ -45,4 +44,4 @@ def glued_values(chapter: Path) -> dict:
     """name -> value of every number the chapter glued, read from the build's executed copy."""
     path = BUILD / "jupyter_execute" / chapter.parent.relative_to(ROOT) / f"{chapter.stem}.glue.json"
     glued = json.loads(path.read_text(encoding="utf-8"))
-    return {name: ast.literal_eval(output["data"]["text/plain"]) for name, output in glued.items()}
+    return {name: glued_value(output) for name, output in glued.items()}
