@@ -21,7 +21,7 @@ ASSIGNMENTS := ch07-1 ch07-2 ch07-3
 BOOK_FLAGS := --warningiserror --keep-going
 
 .DEFAULT_GOAL := help
-.PHONY: help setup venv system-packages data book html test test-quick bench bench-build bench-autograde release lab clean
+.PHONY: help setup venv system-packages data book html test test-quick bench bench-build bench-autograde bench-class release collect grade export lab clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -54,7 +54,7 @@ test: setup ## set up everything, then run all tests (the book build among them)
 test-quick: setup ## the tests that take seconds (skips building the book)
 	$(BIN)/python -m pytest -m "not slow"
 
-bench: bench-build bench-autograde ## run both benchmarks below
+bench: bench-build bench-autograde bench-class ## run the benchmarks below
 
 bench-build: setup ## print build times: cold, warm, and the chapters' pure execution
 	$(BIN)/python benchmarks/build_time.py
@@ -62,9 +62,22 @@ bench-build: setup ## print build times: cold, warm, and the chapters' pure exec
 bench-autograde: setup ## print nbgrader's autograde time per assignment and TensorFlow's share of it
 	$(BIN)/python benchmarks/autograde_time.py
 
+bench-class: setup ## print a class's grading time (make grade): per submission, whole class, overhead over nbclient
+	$(BIN)/python benchmarks/class_time.py $(LEARNERS)
+
 release: setup ## regenerate exercises/ (student release) from solutions/ with nbgrader
 	@for assignment in $(ASSIGNMENTS); do $(BIN)/nbgrader generate_assignment $$assignment --force --log-level=WARN || exit 1; done
 	@echo "Released: $(addprefix exercises/,$(ASSIGNMENTS))"
+
+collect: setup ## collect an LMS zip from downloaded/$(ASSIGNMENT)/archive/ into submitted/ (ASSIGNMENT=ch07-1)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make collect ASSIGNMENT=ch07-1"; exit 2; }
+	$(BIN)/nbgrader zip_collect $(ASSIGNMENT)
+
+grade: setup ## autograde every submission, write feedback, grades/*.csv and grades/report.html (ASSIGNMENT=… for one)
+	$(BIN)/python -m hongong.classroom grade $(ASSIGNMENT)
+
+export: setup ## write grades/*.csv again from the gradebook (after manual grading)
+	$(BIN)/nbgrader export --log-level=WARN
 
 lab: setup ## open JupyterLab (with nbgrader's Validate button) in this environment
 	$(BIN)/jupyter lab --notebook-dir=$(CURDIR)

@@ -20,3 +20,40 @@ c.Execute.interrupt_on_timeout = True
 # What a learner sees in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# 여기에 코드를 작성하세요\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "여기에 답을 쓰세요."
+
+# --- autograde, feedback, export: see hongong/autograde.py and hongong/classroom.py --------------------
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades,
+)
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+
+from hongong.autograde import ExecuteInScratch  # noqa: E402
+from hongong.classroom import AttemptTimeCollector, GradesExport, HideHiddenTests  # noqa: E402
+
+# nbgrader's list with Execute replaced: the submission runs in a child process, in an empty scratch
+# folder outside the course directory, with a wall-clock limit per notebook and a byte limit on outputs.
+c.Autograde.autograde_preprocessors = [
+    ExecuteInScratch, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata,
+]
+c.ExecuteInScratch.notebook_timeout = 900          # seconds for a whole notebook (honest ones take 20-40 s)
+c.ExecuteInScratch.max_cell_output_bytes = 100_000
+c.ExecuteInScratch.max_notebook_output_bytes = 2_000_000
+
+# Feedback shows no hidden test: not in the cells, not in tracebacks (nbgrader#917, #1363).
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# `nbgrader export` writes grades/<assignment>.csv and grades/grades.csv with a status per learner:
+# graded, late, failed (with the reason) or missing: never a 0 that was not earned.
+c.ExportApp.plugin_class = GradesExport
+
+# `nbgrader zip_collect ASSIGNMENT` reads downloaded/<assignment>/archive/*.zip. File names as Blackboard's
+# "download assignment" writes them: <assignment>_<student>_attempt_<YYYY-MM-DD-HH-MM-SS>_<file>.ipynb
+# (the attempt time becomes the submission's timestamp, so late hand-ins are flagged).
+# Due dates go in as ISO 8601 with the offset: nbgrader db assignment add ch07-1 --duedate=2026-12-07T23:59:59+09:00
+c.ZipCollectApp.collector_plugin = AttemptTimeCollector  # reads the attempt time correctly (see its docstring)
+c.AttemptTimeCollector.utc_offset = "+09:00"             # the LMS's clock (KST)
+c.AttemptTimeCollector.named_regexp = (
+    r"^[^_]+_(?P<student_id>[^_]+)_attempt_(?P<timestamp>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})_(?P<file_id>.+)$"
+)

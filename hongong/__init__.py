@@ -4,7 +4,10 @@
 - :mod:`hongong.notebook`: the set-up every chapter runs first, ``glue_value`` for numbers in prose,
   ``scratch_dir`` for files a chapter saves (7-3);
 - :mod:`hongong.plotting`: the Korean font for figures;
-- :mod:`hongong.apt`: Debian packages the set-up installs.
+- :mod:`hongong.apt`: Debian packages the set-up installs;
+- :mod:`hongong.grading`: what the exercises' test cells call;
+- :mod:`hongong.autograde` and :mod:`hongong.classroom`: the instructor's side (how a submission is
+  executed; grading a class, feedback, export, report).
 """
 
 from hongong.data import CLASS_NAMES

@@ -1,8 +1,7 @@
 """The nbgrader exercises, exercised with the real nbgrader commands in a temporary course directory.
 
 - the committed release is exactly what `nbgrader generate_assignment` makes, and hides what it must;
-- autograding: solutions get full automatic points, blank releases 0, a partly wrong submission its
-  exact partial score, and dishonest submissions nothing they did not earn;
+- (autograding a whole class, honest and dishonest: tests/test_instructor_workflow.py);
 - `nbgrader validate` passes on solved notebooks and fails on the releases.
 """
 
@@ -14,12 +13,9 @@ import subprocess
 
 import nbformat
 import pytest
-from nbgrader.api import Gradebook
 
+from class_submissions import ASSIGNMENTS, submission
 from conftest import ROOT
-
-ASSIGNMENTS = ["ch07-1", "ch07-2", "ch07-3"]
-AUTO_POINTS = 14  # automatic points of each assignment (plus 2 graded by hand)
 
 
 def nbgrader(*args, cwd):
@@ -104,116 +100,7 @@ def test_every_test_cell_states_what_it_checks_and_answers_stay_out_of_messages(
         assert not messages, "hidden asserts carry no message (it would quote the answer in feedback)"
 
 
-# --- submissions a class would hand in ------------------------------------------------------------
-
-
-def solution_code(source, grade_id):
-    cell = next(c for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-    return "\n".join(line for line in cell.source.splitlines() if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
-
-
-def submission(assignment, answers=None, solved=True, tests=None, drop_tests=False):
-    """The release notebook as a learner hands it in: solved (or not), with some cells replaced."""
-    source = read(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
-    notebook = read(ROOT / "exercises" / assignment / f"{assignment}.ipynb")
-    kept = []
-    for cell in notebook.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        grade_id = meta.get("grade_id")
-        if meta.get("solution") and solved:  # code answers and the written answer
-            cell.source = solution_code(source, grade_id)
-        if answers and grade_id in answers:
-            cell.source = answers[grade_id]
-        if meta.get("grade") and cell.cell_type == "code":
-            if drop_tests:
-                continue
-            if tests is not None:
-                cell.source = tests
-        kept.append(cell)
-    notebook.cells = kept
-    return notebook
-
-
-PARTLY_WRONG = {  # assignment -> (quiz cell, points lost)
-    "ch07-1": ('q1 = 1010\nq2 = "softmax"\nq3 = "compile"\nq4 = "sparse_categorical_crossentropy"\n'
-               'q5 = "12000"\nq6 = 0\nq7 = "softmax"', 2),
-    "ch07-2": ('q1 = 2\nq2 = "Flatten"\nq3 = "relu"\nq4 = "SGD"\nq5 = [0, 78500, 1000]\nq6 = 2\nq7 = 1', 2),
-    "ch07-3": ('q1 = "val_loss"\nq2 = "restore_best_weights"\nq3 = 7\nq4 = 1\nq5 = ".keras"', 1),
-}
-
-ALWAYS_EQUAL = '''class AlwaysEqual:
-    def __eq__(self, other):
-        return True
-    __hash__ = object.__hash__
-q1 = q2 = q3 = q4 = q5 = q6 = q7 = AlwaysEqual()'''
-
-SUBCLASSES = '''class SneakyInt(int):
-    def __eq__(self, other):
-        return True
-    __hash__ = int.__hash__
-class SneakyStr(str):
-    def __eq__(self, other):
-        return True
-    __hash__ = str.__hash__
-q1, q5, q6 = SneakyInt(1), SneakyInt(5), SneakyInt(6)
-q2 = q3 = q4 = q7 = SneakyStr("x")'''
-
-PATCHED_UNTRAINED = '''import numpy
-model = build_model()  # never trained
-keras.Model.evaluate = lambda self, *args, **kwargs: [0.01, 0.99]
-keras.Model.predict = lambda self, x, *args, **kwargs: numpy.eye(10)[numpy.zeros(len(x), dtype=int)]
-numpy.mean = lambda *args, **kwargs: 0.99
-numpy.argmax = lambda *args, **kwargs: 0
-my_accuracy = 0.99  # a made-up number: nobody reads it'''
-
-# student -> (assignment, notebook, automatic points expected)
-CLASS = {("solved", a): (lambda a=a: submission(a), AUTO_POINTS) for a in ASSIGNMENTS}
-CLASS |= {("blank", a): (lambda a=a: submission(a, solved=False), 0) for a in ASSIGNMENTS}
-CLASS |= {("partly-wrong", a): (lambda a=a: submission(a, {"quiz-answers": PARTLY_WRONG[a][0]}),
-                                AUTO_POINTS - PARTLY_WRONG[a][1]) for a in ASSIGNMENTS}
-CLASS |= {
-    ("always-equal", "ch07-1"): (lambda: submission("ch07-1", {"quiz-answers": ALWAYS_EQUAL}), AUTO_POINTS - 7),
-    ("int-str-subclasses", "ch07-1"): (lambda: submission("ch07-1", {"quiz-answers": SUBCLASSES}), AUTO_POINTS - 7),
-    ("tests-edited", "ch07-1"): (lambda: submission("ch07-1", solved=False, tests="pass"), 0),
-    ("tests-deleted", "ch07-1"): (lambda: submission("ch07-1", solved=False, drop_tests=True), 0),
-    ("patched-untrained", "ch07-1"): (lambda: submission("ch07-1", {"train": PATCHED_UNTRAINED}), AUTO_POINTS - 3),
-}
-
-
-@pytest.fixture(scope="session")
-def graded(course):
-    """Hand in the class, autograde each assignment once; return {(student, assignment): (score, log)}."""
-    for (student, assignment), (make, _) in CLASS.items():
-        folder = course / "submitted" / student / assignment
-        folder.mkdir(parents=True)
-        nbformat.write(make(), folder / f"{assignment}.ipynb")
-    logs = {}
-    for assignment in ASSIGNMENTS:
-        code, logs[assignment] = nbgrader("autograde", assignment, "--force", cwd=course)
-        assert code == 0, logs[assignment][-3000:]
-    scores = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        for student, assignment in CLASS:
-            scores[student, assignment] = gradebook.find_submission(assignment, student).score
-    return scores, logs
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("student,assignment", list(CLASS), ids=[f"{s}-{a}" for s, a in CLASS])
-def test_autograde_gives_each_submission_exactly_its_earned_points(graded, student, assignment):
-    scores, _ = graded
-    assert scores[student, assignment] == CLASS[student, assignment][1]
-
-
-@pytest.mark.slow
-def test_solutions_earn_every_automatic_point_and_leave_only_manual_grading(graded, course):
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        for assignment in ASSIGNMENTS:
-            notebook = gradebook.find_submission_notebook(assignment, assignment, "solved")
-            assert notebook.max_score == AUTO_POINTS + 2
-            assert notebook.needs_manual_grade
-            missing = [g.name for g in notebook.grades if g.auto_score is not None and g.auto_score < g.max_score]
-            assert not missing
+# --- the learner's side: nbgrader validate -----------------------------------------------------
 
 
 @pytest.mark.slow

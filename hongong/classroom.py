@@ -1,0 +1,408 @@
+"""The instructor's side: autograde a whole class, give feedback without hidden tests, export, report.
+
+    python -m hongong.classroom grade [ASSIGNMENT ...]   autograde + feedback + export + report
+    python -m hongong.classroom export                    grades/*.csv again (= nbgrader export)
+    python -m hongong.classroom report                    grades/report.png and report.html again
+
+Run in the course directory (the repository root); ``make grade`` does it. Everything nbgrader
+already does is left to nbgrader (its gradebook, ``autograde``, ``generate_feedback``, ``export``):
+this module decides *who* to grade, checks each submission before nbgrader sees it, keeps one status
+per submission in ``grades/status.json``, and guards the gradebook:
+
+- ``missing``: the learner handed in nothing for this assignment (a real 0 is ``graded`` with 0);
+- ``failed``: a notebook that is not JSON, missing or renamed, a kernel that died, a notebook that ran
+  out of time, … with the reason in ``message``; the others are graded all the same;
+- ``graded`` or ``late`` (graded, handed in after the due date).
+
+Each submission is graded by nbgrader in this process (``NbGraderAPI.autograde``); its code runs in
+a child process (:mod:`hongong.autograde`). The gradebook is copied into memory before each
+submission and compared afterwards: if anything but that learner's own rows changed, or SQLite finds
+the file damaged, the copy is put back and the submission is marked failed (``gradebook-tampered``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import json
+import os
+import re
+import sqlite3
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import nbformat
+from nbgrader.plugins import ExportPlugin, FileNameCollectorPlugin
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool, Unicode
+
+STATUS_FILE = Path("grades") / "status.json"
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
+HIDDEN_NOTE = "# (숨은 테스트: 채점할 때만 실행되고 피드백에는 보이지 않습니다)\n"
+FAILED_STATUS = re.compile(r"\[(timeout|kernel-died|execution-failed)\] (.*)")
+
+
+# --- feedback without hidden tests ----------------------------------------------------------------
+
+class HideHiddenTests(Preprocessor):
+    """For ``GenerateFeedback.preprocessors``: drop hidden tests from test cells, and from their tracebacks.
+
+    A failing hidden ``assert`` would otherwise be quoted line by line in the traceback (nbgrader#917,
+    #1363). An error in a test cell keeps its type and message (visible checks speak Korean there)
+    and loses its traceback.
+    """
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            cell.source = HIDDEN.sub(HIDDEN_NOTE, cell.source)
+            for output in cell.get("outputs", []):
+                if output.output_type == "error":
+                    detail = output.evalue or "숨은 테스트를 통과하지 못했습니다."
+                    output.traceback = [f"{output.ename}: {detail}"]
+        return cell, resources
+
+
+# --- collecting an LMS download ------------------------------------------------------------------
+
+class AttemptTimeCollector(FileNameCollectorPlugin):
+    """``nbgrader zip_collect`` for names with an attempt time ``YYYY-MM-DD-HH-MM-SS`` (Blackboard's form).
+
+    nbgrader hands that time to dateutil as it is, which reads ``2026-11-22-09-30-00`` as 09:00 (the
+    ``-30-00`` is taken for a UTC offset). Here it becomes ISO 8601 with the LMS's UTC offset first.
+    """
+
+    utc_offset = Unicode("+09:00", help="UTC offset of the times in the file names (the LMS's clock).").tag(config=True)
+
+    def collect(self, submitted_file):
+        info = super().collect(submitted_file)
+        stamp = re.fullmatch(r"(\d{4}-\d{2}-\d{2})-(\d{2})-(\d{2})-(\d{2})", (info or {}).get("timestamp", ""))
+        if stamp:
+            day, hour, minute, second = stamp.groups()
+            info["timestamp"] = f"{day}T{hour}:{minute}:{second}{self.utc_offset}"
+        return info
+
+
+# --- who handed in what ---------------------------------------------------------------------------
+
+def roster(course: Path) -> list[str]:
+    """Every learner known to the course: the gradebook's students and every folder in submitted/."""
+    from nbgrader.api import Gradebook
+
+    names = {p.name for p in (course / "submitted").glob("*") if p.is_dir()}
+    if (course / "gradebook.db").exists():
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+            names |= {student.id for student in gradebook.students}
+    return sorted(names)
+
+
+def notebooks_of(course: Path, assignment: str) -> list[str]:
+    """Names of the notebooks the release of ``assignment`` contains."""
+    return sorted(p.stem for p in (course / "exercises" / assignment).glob("*.ipynb"))
+
+
+def precheck(course: Path, assignment: str, student: str) -> dict | None:
+    """A status for a submission nbgrader must not be given (missing, renamed, not JSON), or None."""
+    folder = course / "submitted" / student / assignment
+    if not folder.is_dir():
+        return {"status": "missing", "message": "제출하지 않았습니다."}
+    handed_in = sorted(p.name for p in folder.glob("*.ipynb"))
+    for name in notebooks_of(course, assignment):
+        if f"{name}.ipynb" not in handed_in:
+            found = f" 제출된 노트북: {', '.join(handed_in)}." if handed_in else " 폴더에 노트북이 없습니다."
+            return {"status": "failed", "reason": "notebook-missing",
+                    "message": f"{name}.ipynb가 없습니다(이름을 바꾸지 말고 제출해야 합니다).{found}"}
+        try:
+            nbformat.validate(nbformat.read(folder / f"{name}.ipynb", as_version=4))
+        except Exception as error:  # JSON errors, nbformat validation errors, undecodable bytes
+            return {"status": "failed", "reason": "invalid-notebook",
+                    "message": f"{name}.ipynb를 노트북으로 읽을 수 없습니다({type(error).__name__}). 파일이 손상되었습니다."}
+    return None
+
+
+# --- the gradebook guard --------------------------------------------------------------------------
+
+def rows_not_of(database: Path, student: str, assignment: str) -> str:
+    """A digest of every gradebook row except the grades of this learner's submission of this assignment."""
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        if connection.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            return "damaged"
+        digest = hashlib.sha256()
+        tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        own_assignment = {row[0] for row in connection.execute(
+            "SELECT sa.id FROM submitted_assignment sa JOIN assignment a ON sa.assignment_id = a.id "
+            "WHERE sa.student_id = ? AND a.name = ?", (student, assignment))}
+        own = {row[0] for row in connection.execute(
+            f"SELECT id FROM submitted_notebook WHERE assignment_id IN ({','.join('?' * len(own_assignment))})",
+            tuple(own_assignment))}
+        for table in tables:
+            columns = [row[1] for row in connection.execute(f"PRAGMA table_info('{table}')")]
+            for row in connection.execute(f"SELECT * FROM '{table}' ORDER BY rowid"):
+                record = dict(zip(columns, row))
+                if table in ("grade", "comment") and record["notebook_id"] in own:
+                    continue  # this submission's own grades: nbgrader rewrites them
+                if (table, record.get("id")) in {("submitted_notebook", i) for i in own} | {
+                        ("submitted_assignment", i) for i in own_assignment} | {("student", student)}:
+                    continue
+                digest.update(repr((table, row)).encode())
+        return digest.hexdigest()
+    except sqlite3.DatabaseError:
+        return "damaged"
+    finally:
+        connection.close()
+
+
+# --- grading --------------------------------------------------------------------------------------
+
+def nbgrader_api(course: Path, options: list[str] = ()):
+    """nbgrader's Python API on the course's nbgrader_config.py, with ``--Class.trait=value`` options on top."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import KVArgParseConfigLoader, PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    if options:
+        config.merge(KVArgParseConfigLoader(list(options)).load_config())
+    return NbGraderAPI(coursedir=CourseDirectory(root=str(course), config=config), config=config)
+
+
+def read_status(course: Path) -> dict:
+    path = course / STATUS_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def write_status(course: Path, status: dict) -> None:
+    path = course / STATUS_FILE
+    path.parent.mkdir(exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(status, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    temporary.replace(path)  # atomic: an interrupted run leaves the previous file or the new one
+
+
+def grade_one(api, course: Path, assignment: str, student: str) -> dict:
+    """Autograde one submission with nbgrader, guarded; return its status entry."""
+    checked = precheck(course, assignment, student)
+    if checked:
+        return checked
+    database = course / "gradebook.db"
+    saved = database.read_bytes()  # kept in memory: nothing on disk for a submission to rewrite
+    before = rows_not_of(database, student, assignment)
+    start = time.perf_counter()
+    result = api.autograde(assignment, student, force=True, create=True)
+    seconds = round(time.perf_counter() - start, 1)
+    if rows_not_of(database, student, assignment) != before:
+        database.write_bytes(saved)
+        return {"status": "failed", "reason": "gradebook-tampered", "seconds": seconds,
+                "message": "채점 중에 다른 학습자의 기록이나 성적부가 바뀌어 성적부를 되돌렸습니다."}
+    if not result["success"]:
+        found = FAILED_STATUS.search(result.get("log", "") + result.get("error", ""))
+        reason, message = found.groups() if found else ("autograde-failed", "nbgrader가 이 제출물을 채점하지 못했습니다.")
+        return {"status": "failed", "reason": reason, "message": message.strip(), "seconds": seconds}
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{database}") as gradebook:
+        submission = gradebook.find_submission(assignment, student)
+        late = submission.total_seconds_late
+    entry = {"status": "late" if late > 0 else "graded", "seconds": seconds}
+    if late > 0:
+        entry["message"] = f"마감 후 {late / 3600:.1f}시간 뒤에 제출했습니다."
+    return entry
+
+
+def grade(course: Path, assignments: list[str], options: list[str] = (), say=print) -> dict:
+    """Autograde every learner's submission of each assignment, then feedback, export and report.
+
+    ``options`` are nbgrader settings for this run, e.g. ``--Execute.timeout=60``.
+    """
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own session warnings on a failed notebook
+    api = nbgrader_api(course, options)
+    status = read_status(course)
+    students = roster(course)
+    say(f"{len(students)}명, 과제 {', '.join(assignments)}")
+    for assignment in assignments:
+        for number, student in enumerate(students, 1):
+            entry = grade_one(api, course, assignment, student)
+            status.setdefault(assignment, {})[student] = entry
+            write_status(course, status)
+            say(f"[{assignment} {number}/{len(students)}] {student}: {entry['status']}"
+                + (f" ({entry['reason']})" if "reason" in entry else "")
+                + (f" {entry['seconds']} s" if "seconds" in entry else ""))
+            if entry["status"] in ("graded", "late"):
+                feedback = api.generate_feedback(assignment, student, force=True)
+                if not feedback["success"]:
+                    say(f"  피드백을 만들지 못했습니다: {feedback.get('error', '')[-300:]}")
+    export(course)
+    report(course)
+    return status
+
+
+# --- export ---------------------------------------------------------------------------------------
+
+class GradesExport(ExportPlugin):
+    """``nbgrader export`` that tells *missing*, *failed* and a real 0 apart, with a column per question.
+
+    Writes ``grades/<assignment>.csv`` (one row per learner) and ``grades/grades.csv`` (one row per
+    learner, every assignment). ``score`` is empty unless the submission was graded.
+    """
+
+    def export(self, gradebook) -> None:
+        course = Path(self.parent.coursedir.root) if self.parent is not None else Path.cwd()
+        folder = course / (Path(self.to).parent if self.to else "grades")
+        folder.mkdir(parents=True, exist_ok=True)
+        status = read_status(course)
+        assignments = [a.name for a in gradebook.assignments if not self.assignment or a.name in self.assignment]
+        students = sorted({s.id for s in gradebook.students} | {s for a in status.values() for s in a})
+        overall = {student: {"student_id": student} for student in students}
+        for assignment in assignments:
+            rows = [self.row(gradebook, status, assignment, student) for student in students]
+            questions = [g for g in self.question_ids(gradebook, assignment)]
+            columns = ["student_id", "status", "score", "max_score", "late_seconds", "needs_manual_grade", *questions, "message"]
+            with open(folder / f"{assignment}.csv", "w", newline="", encoding="utf-8") as out:
+                writer = csv.DictWriter(out, columns)
+                writer.writeheader()
+                writer.writerows(rows)
+            for row in rows:
+                overall[row["student_id"]] |= {f"{assignment}_status": row["status"], f"{assignment}_score": row["score"]}
+            self.log.info("Exported %s (%d learners) to %s", assignment, len(rows), folder / f"{assignment}.csv")
+        columns = ["student_id"] + [f"{a}_{c}" for a in assignments for c in ("status", "score")] + ["total"]
+        for row in overall.values():
+            scores = [row.get(f"{a}_score") for a in assignments]
+            row["total"] = sum(s for s in scores if s != "") if any(s != "" for s in scores) else ""
+        with open(folder / "grades.csv", "w", newline="", encoding="utf-8") as out:
+            writer = csv.DictWriter(out, columns)
+            writer.writeheader()
+            writer.writerows(overall.values())
+
+    @staticmethod
+    def question_ids(gradebook, assignment: str) -> list[str]:
+        found = gradebook.find_assignment(assignment)
+        return [cell.name for notebook in found.notebooks for cell in notebook.grade_cells]
+
+    def row(self, gradebook, status: dict, assignment: str, student: str) -> dict:
+        from nbgrader.api import MissingEntry
+
+        entry = status.get(assignment, {}).get(student)
+        row = {"student_id": student, "status": "missing", "score": "", "max_score": gradebook.find_assignment(assignment).max_score,
+               "late_seconds": "", "needs_manual_grade": "", "message": ""}
+        try:
+            submission = gradebook.find_submission(assignment, student)
+        except MissingEntry:
+            submission = None
+        if entry is None and submission is not None:  # graded by plain `nbgrader autograde`: judge from the gradebook
+            unscored = [g for nb in submission.notebooks for g in nb.grades if g.auto_score is None and g.cell_type == "code"]
+            entry = {"status": "failed", "reason": "autograde-failed",
+                     "message": "자동 채점 점수가 없습니다."} if unscored else {"status": "graded"}
+        if entry is None:
+            return row
+        row["status"] = entry["status"]
+        row["message"] = entry.get("message", "")
+        if entry["status"] in ("graded", "late") and submission is not None:
+            row["score"] = submission.score
+            row["late_seconds"] = round(submission.total_seconds_late) or ""
+            row["needs_manual_grade"] = submission.needs_manual_grade
+            for notebook in submission.notebooks:
+                for grade_ in notebook.grades:
+                    row[grade_.name] = grade_.score if (grade_.auto_score is not None or grade_.manual_score is not None) else ""
+        return row
+
+
+def export(course: Path) -> None:
+    """``nbgrader export`` (configured to :class:`GradesExport`), in the course directory."""
+    import subprocess
+
+    bin_dir = Path(sys.executable).parent
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    result = subprocess.run([str(bin_dir / "nbgrader"), "export", "--log-level=WARN"], cwd=course, env=env,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader export failed:\n{result.stdout}{result.stderr}")
+
+
+# --- report ---------------------------------------------------------------------------------------
+
+STATUS_KO = {"graded": "채점됨", "late": "늦은 제출", "failed": "채점 실패", "missing": "미제출"}
+
+
+def report(course: Path) -> Path:
+    """grades/report.png (score distribution and per-question success per assignment) and report.html."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from hongong.plotting import use_korean_font
+
+    use_korean_font()
+    folder = course / "grades"
+    tables = {p.stem: list(csv.DictReader(p.open(encoding="utf-8"))) for p in sorted(folder.glob("ch*.csv"))}
+    figure, axes = plt.subplots(len(tables), 2, figsize=(12, 3.6 * len(tables)), squeeze=False)
+    summary = []
+    for (assignment, rows), (left, right) in zip(tables.items(), axes):
+        graded = [r for r in rows if r["status"] in ("graded", "late")]
+        maximum = float(rows[0]["max_score"]) if rows else 0
+        scores = [float(r["score"]) for r in graded]
+        left.hist(scores, bins=range(0, int(maximum) + 2), color="#4c72b0", edgecolor="white", align="left")
+        left.set_title(f"{assignment} 점수 분포 (채점된 {len(graded)}명)")
+        left.set_xlabel("점수")
+        left.set_ylabel("학습자 수")
+        questions = [c for c in (rows[0].keys() if rows else []) if c.startswith("test-")]
+        rates = []
+        for question in questions:
+            earned = [float(r[question]) for r in graded if r[question] != ""]
+            rates.append((sum(e > 0 for e in earned) / len(earned) if earned else 0, question))
+        rates.sort()
+        right.barh([q for _, q in rates], [100 * r for r, _ in rates], color="#dd8452")
+        right.set_xlim(0, 100)
+        right.set_title(f"{assignment} 문항별 정답률 (낮은 문항이 위)")
+        right.set_xlabel("점수를 받은 학습자 비율 (%)")
+        right.invert_yaxis()
+        counts = {key: sum(r["status"] == key for r in rows) for key in STATUS_KO}
+        summary.append((assignment, counts, scores, maximum))
+    figure.tight_layout()
+    png = folder / "report.png"
+    figure.savefig(png, dpi=100)
+    plt.close(figure)
+    lines = ["<!doctype html><html lang='ko'><meta charset='utf-8'><title>채점 보고서</title>",
+             "<h1>채점 보고서</h1><table border='1' cellpadding='4'><tr><th>과제</th>"
+             + "".join(f"<th>{STATUS_KO[k]}</th>" for k in STATUS_KO) + "<th>평균 점수</th></tr>"]
+    for assignment, counts, scores, maximum in summary:
+        mean = f"{sum(scores) / len(scores):.1f} / {maximum:g}" if scores else "-"
+        lines.append(f"<tr><td>{html.escape(assignment)}</td>" + "".join(f"<td>{counts[k]}</td>" for k in STATUS_KO)
+                     + f"<td>{mean}</td></tr>")
+    lines.append("</table><p><img src='report.png' alt='점수 분포와 문항별 정답률' style='max-width:100%'></p></html>")
+    (folder / "report.html").write_text("\n".join(lines), encoding="utf-8")
+    return png
+
+
+def main(argv: list[str]) -> int:
+    course = Path.cwd()
+    command, *args = argv or ["help"]
+    if command == "grade":
+        options = [a for a in args if a.startswith("--")]
+        assignments = [a for a in args if not a.startswith("--")] or sorted(
+            p.name for p in (course / "exercises").iterdir() if p.is_dir())
+        status = grade(course, assignments, options)
+        failed = [(a, s) for a, entries in status.items() if a in assignments for s, e in entries.items() if e["status"] == "failed"]
+        print(f"끝: {course / 'grades'} (grades.csv, 과제별 CSV, report.html). 채점 실패 {len(failed)}건"
+              + "".join(f"\n  {a} {s}: {status[a][s]['message']}" for a, s in failed))
+        return 0
+    if command == "export":
+        export(course)
+        return 0
+    if command == "report":
+        print(report(course))
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,199 @@
+"""A class of learners handing in the real release notebooks: honest, careless, broken and dishonest.
+
+``CLASS[(student, assignment)] = Expected(make, status, score, handed_in_as)``: ``make()`` returns what the
+learner hands in (a notebook, or raw bytes for a damaged file), ``status``/``score`` what grading must
+report (``score`` None unless graded), ``handed_in_as`` the file name when it is not the expected one.
+Learners absent from an assignment are expected as ``missing``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import nbformat
+
+from conftest import ROOT
+
+ASSIGNMENTS = ["ch07-1", "ch07-2", "ch07-3"]
+AUTO_POINTS = 14  # automatic points of each assignment (plus 2 graded by hand)
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def cell_of(notebook, grade_id):
+    return next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def solution_code(source, grade_id):
+    return "\n".join(line for line in cell_of(source, grade_id).source.splitlines() if "### " not in line)
+
+
+def quiz_points(assignment):
+    source = read(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
+    return sum(c.metadata.nbgrader.points for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("test-q"))
+
+
+def quiz_answers(assignment) -> dict:
+    namespace = {}
+    exec(solution_code(read(ROOT / "solutions" / assignment / f"{assignment}.ipynb"), "quiz-answers"), namespace)  # plain assignments
+    return {name: value for name, value in namespace.items() if name.startswith("q")}
+
+
+def submission(assignment, answers=None, solved=True, tests=None, drop_tests=False, drop=(), first=None):
+    """The release notebook as a learner hands it in: solved (or not), with some cells replaced or removed."""
+    source = read(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
+    notebook = read(ROOT / "exercises" / assignment / f"{assignment}.ipynb")
+    kept = []
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        grade_id = meta.get("grade_id")
+        if meta.get("solution") and solved:  # code answers and the written answer
+            cell.source = solution_code(source, grade_id)
+        if answers and grade_id in answers:
+            cell.source = answers[grade_id]
+        if grade_id in drop or (drop_tests and meta.get("grade") and cell.cell_type == "code"):
+            continue
+        if tests is not None and meta.get("grade") and cell.cell_type == "code":
+            cell.source = tests
+        kept.append(cell)
+    if first is not None:
+        kept.insert(0, nbformat.v4.new_code_cell(first))
+    notebook.cells = kept
+    return notebook
+
+
+def blank_with(assignment, code):
+    """A blank release whose quiz cell holds ``code`` (a cheat instead of answers)."""
+    return submission(assignment, {"quiz-answers": code}, solved=False)
+
+
+PARTLY_WRONG = {  # assignment -> (quiz cell, points lost)
+    "ch07-1": ('q1 = 1010\nq2 = "softmax"\nq3 = "compile"\nq4 = "sparse_categorical_crossentropy"\n'
+               'q5 = "12000"\nq6 = 0\nq7 = "softmax"', 2),
+    "ch07-2": ('q1 = 2\nq2 = "Flatten"\nq3 = "relu"\nq4 = "SGD"\nq5 = [0, 78500, 1000]\nq6 = 2\nq7 = 1', 2),
+    "ch07-3": ('q1 = "val_loss"\nq2 = "restore_best_weights"\nq3 = 7\nq4 = 1\nq5 = ".keras"', 1),
+}
+
+
+def wrong_types(assignment):
+    """Every right value in the wrong type: '1010' instead of 1010, ['relu'] instead of 'relu'."""
+    wrong = lambda value: [value] if type(value) is str else str(value)  # noqa: E731
+    return "\n".join(f"{name} = {wrong(value)!r}" for name, value in quiz_answers(assignment).items())
+
+
+def always_equal(assignment):
+    names = " = ".join(quiz_answers(assignment))
+    return f"class AlwaysEqual:\n    def __eq__(self, other):\n        return True\n    __hash__ = object.__hash__\n{names} = AlwaysEqual()"
+
+
+SUBCLASSES = '''class SneakyInt(int):
+    def __eq__(self, other):
+        return True
+    __hash__ = int.__hash__
+class SneakyStr(str):
+    def __eq__(self, other):
+        return True
+    __hash__ = str.__hash__
+q1, q5, q6 = SneakyInt(1), SneakyInt(5), SneakyInt(6)
+q2 = q3 = q4 = q7 = SneakyStr("x")'''
+
+PATCHED_UNTRAINED = '''import numpy
+model = build_model()  # never trained
+keras.Model.evaluate = lambda self, *args, **kwargs: [0.01, 0.99]
+keras.Model.predict = lambda self, x, *args, **kwargs: numpy.eye(10)[numpy.zeros(len(x), dtype=int)]
+numpy.mean = lambda *args, **kwargs: 0.99
+numpy.argmax = lambda *args, **kwargs: 0
+my_accuracy = 0.99  # a made-up number: nobody reads it'''
+
+ENDLESS_LOOP = "while True:  # 실수로 끝나지 않는 반복문\n    pass"
+
+PRINTS_50MB = 'print("x" * 50_000_000)  # 디버깅 출력을 지우지 않았습니다'
+
+KERNEL_CRASH = "import os\nos._exit(1)"
+
+READS_SOLUTIONS = '''from pathlib import Path
+here = Path.cwd()
+for folder in [here, *here.parents]:  # the course directory is somewhere above, with solutions/ in it
+    for found in folder.glob("solutions/*/*.ipynb"):
+        import json
+        for cell in json.loads(found.read_text())["cells"]:
+            if cell["metadata"].get("nbgrader", {}).get("grade_id") == "quiz-answers":
+                exec("".join(cell["source"]))'''
+
+# Up the chain of parent processes to the one whose working directory holds gradebook.db (nbgrader's),
+# then: everybody else 0 and me full marks with SQL, or the whole file overwritten.
+TAMPER = '''import os, sqlite3
+pid, target = os.getpid(), None
+while pid > 1 and target is None:
+    candidate = os.path.join(os.readlink(f"/proc/{pid}/cwd"), "gradebook.db")
+    target = candidate if os.path.exists(candidate) else None
+    pid = int(open(f"/proc/{pid}/stat").read().split(")")[1].split()[1])
+if target and MODE == "sql":
+    db = sqlite3.connect(target)
+    db.execute("UPDATE grade SET auto_score = 0")
+    db.commit()
+elif target:
+    open(target, "wb").write(b"not a database any more")'''
+
+
+@dataclass
+class Expected:
+    make: Callable
+    status: str
+    score: float | None = None
+    handed_in_as: str | None = None
+
+
+def _class():
+    q = {a: quiz_points(a) for a in ASSIGNMENTS}
+    every = {}
+    for a in ASSIGNMENTS:
+        every |= {
+            ("perfect", a): Expected(lambda a=a: submission(a), "graded", AUTO_POINTS),
+            ("blank", a): Expected(lambda a=a: submission(a, solved=False), "graded", 0),
+            ("partly-wrong", a): Expected(lambda a=a: submission(a, {"quiz-answers": PARTLY_WRONG[a][0]}), "graded",
+                                          AUTO_POINTS - PARTLY_WRONG[a][1]),
+            ("wrong-types", a): Expected(lambda a=a: blank_with(a, wrong_types(a)), "graded", 0),
+            ("always-equal", a): Expected(lambda a=a: blank_with(a, always_equal(a)), "graded", 0),
+            ("tests-edited", a): Expected(lambda a=a: submission(a, solved=False, tests="pass"), "graded", 0),
+            ("tests-deleted", a): Expected(lambda a=a: submission(a, solved=False, drop_tests=True), "graded", 0),
+            ("solutions-deleted", a): Expected(
+                lambda a=a: submission(a, drop=[g for g in ("dense-params", "build-model", "build-dnn", "callbacks", "train")]),
+                "graded", q[a]),
+            ("error-first-cell", a): Expected(lambda a=a: submission(a, first='raise RuntimeError("첫 셀에서 난 오류")'),
+                                              "graded", AUTO_POINTS),
+            ("corrupt-json", a): Expected(lambda a=a: nbformat.writes(submission(a))[:5000].encode(), "failed"),
+            ("late", a): Expected(lambda a=a: submission(a), "late", AUTO_POINTS),
+        }
+    every |= {
+        ("int-str-subclasses", "ch07-1"): Expected(lambda: blank_with("ch07-1", SUBCLASSES), "graded", 0),
+        ("patched-untrained", "ch07-1"): Expected(lambda: submission("ch07-1", {"train": PATCHED_UNTRAINED}), "graded", AUTO_POINTS - 3),
+        ("endless-loop", "ch07-1"): Expected(
+            lambda: submission("ch07-1", {"quiz-answers": ENDLESS_LOOP}), "graded", AUTO_POINTS - q["ch07-1"]),
+        ("renamed", "ch07-1"): Expected(lambda: submission("ch07-1"), "failed", handed_in_as="ch07-1 (1).ipynb"),
+        ("tamper-gradebook", "ch07-1"): Expected(lambda: blank_with("ch07-1", 'MODE = "sql"\n' + TAMPER), "failed"),
+        ("renamed", "ch07-2"): Expected(lambda: submission("ch07-2"), "failed", handed_in_as="Untitled.ipynb"),
+        ("prints-50mb", "ch07-2"): Expected(
+            lambda: submission("ch07-2", {"quiz-answers": PRINTS_50MB + "\n" + solution_code(
+                read(ROOT / "solutions" / "ch07-2" / "ch07-2.ipynb"), "quiz-answers")}), "graded", AUTO_POINTS),
+        ("kernel-crash", "ch07-2"): Expected(lambda: submission("ch07-2", {"train": KERNEL_CRASH}), "failed"),
+        ("reads-solutions", "ch07-3"): Expected(lambda: blank_with("ch07-3", READS_SOLUTIONS), "graded", 0),
+        ("tamper-gradebook", "ch07-3"): Expected(lambda: blank_with("ch07-3", 'MODE = "bytes"\n' + TAMPER), "failed"),
+    }
+    students = sorted({s for s, _ in every})
+    for a in ASSIGNMENTS:
+        for s in students:
+            every.setdefault((s, a), Expected(lambda: None, "missing"))
+    return every
+
+
+CLASS = _class()
+REASONS = {  # (student, assignment) -> the reason a failed submission must carry
+    **{("corrupt-json", a): "invalid-notebook" for a in ASSIGNMENTS},
+    ("renamed", "ch07-1"): "notebook-missing", ("renamed", "ch07-2"): "notebook-missing",
+    ("kernel-crash", "ch07-2"): "kernel-died",
+    ("tamper-gradebook", "ch07-1"): "gradebook-tampered", ("tamper-gradebook", "ch07-3"): "gradebook-tampered",
+}
