@@ -16,7 +16,7 @@ export KERAS_HOME := $(CURDIR)/.keras
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-SYSTEM_PACKAGES := fonts-nanum
+SYSTEM_PACKAGES := fonts-nanum chromium
 ASSIGNMENTS := ch07-1 ch07-2 ch07-3
 BOOK_FLAGS := --warningiserror --keep-going
 

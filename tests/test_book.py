@@ -56,6 +56,7 @@ def test_chapter_page_has_no_error_warning_or_unrendered_glue(built_book, chapte
     text = main.get_text()
     assert "{glue" not in text and "np.float64" not in text and "np.int64" not in text
     assert "Traceback" not in text
+    assert "WARNING:tensorflow" not in text and "UserWarning" not in text, "a library's log line reached the page"
 
 
 def test_7_1_glued_numbers_are_plausible_and_shown_in_the_prose(built_book):

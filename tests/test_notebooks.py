@@ -30,9 +30,12 @@ def test_every_chapter_notebook_is_in_the_table_of_contents():
 
 @pytest.mark.parametrize("path", chapter_files(), ids=lambda path: path.name)
 def test_chapter_name_carries_its_section_number_and_title(path):
-    assert re.fullmatch(r"7-\d-[a-z0-9-]+\.ipynb", path.name)
     title = nbformat.read(path, as_version=4).cells[0].source.splitlines()[0]
-    assert title.startswith(f"# {path.name[:3]} ")
+    if path.name.startswith("appendix-"):
+        assert re.fullmatch(r"appendix-[a-z0-9-]+\.ipynb", path.name) and title.startswith("# 부록: ")
+    else:
+        assert re.fullmatch(r"7-\d-[a-z0-9-]+\.ipynb", path.name)
+        assert title.startswith(f"# {path.name[:3]} ")
 
 
 @pytest.mark.parametrize("path", chapter_files(), ids=lambda path: path.name)
