@@ -46,3 +46,21 @@ def test_chapter_sets_up_then_fixes_seeds_and_op_determinism_first(path):
     assert "keras.utils.set_random_seed(42)" in first
     assert "tf.config.experimental.enable_op_determinism()" in first
     assert not any("input_shape=" in source for source in code), "use keras.Input(shape=...) (Keras 3)"
+
+
+EXERCISE_OF = {"7-1": "ch07-1", "7-2": "ch07-2", "7-3": "ch07-3"}
+
+
+@pytest.mark.parametrize("path", [p for p in chapter_files() if p.name[:3] in EXERCISE_OF], ids=lambda path: path.name)
+def test_self_check_does_not_repeat_the_graded_questions(path):
+    """The chapter's 확인 문제 (answers in dropdowns) are other questions than the graded exercise's quiz."""
+    chapter = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    self_check = chapter.split("## 확인 문제", 1)[1]
+    assert self_check.count(":::{dropdown}") >= 3
+    exercise = ROOT / "exercises" / EXERCISE_OF[path.name[:3]] / f"{EXERCISE_OF[path.name[:3]]}.ipynb"
+    text = "\n".join(c.source for c in nbformat.read(exercise, as_version=4).cells if c.cell_type == "markdown")
+    questions = re.findall(r"^- \*\*q\d+\.\*\* (.+)$", text, re.M)
+    assert len(questions) >= 5
+    normalized = re.sub(r"\s+", "", self_check)
+    repeated = [q for q in questions if re.sub(r"\s+", "", q)[:30] in normalized]
+    assert not repeated, f"graded questions repeated in the self-check: {repeated}"
