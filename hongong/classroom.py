@@ -185,6 +185,36 @@ def write_status(course: Path, status: dict) -> None:
     temporary.replace(path)  # atomic: an interrupted run leaves the previous file or the new one
 
 
+def ensure_in_gradebook(course: Path, assignment: str) -> bool:
+    """Record the assignment's cells in the gradebook if it is not there yet (a fresh clone has no gradebook.db).
+
+    Runs ``nbgrader generate_assignment`` with a throwaway release folder, so the committed ``exercises/``
+    is left as it is. Returns True when it had to.
+    """
+    import subprocess
+    import tempfile
+
+    from nbgrader.api import Gradebook, MissingEntry
+
+    if (course / "gradebook.db").exists():
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+            try:
+                if gradebook.find_assignment(assignment).notebooks:
+                    return False
+            except MissingEntry:
+                pass
+    bin_dir = Path(sys.executable).parent
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    with tempfile.TemporaryDirectory(prefix="release-") as release:
+        result = subprocess.run(
+            [str(bin_dir / "nbgrader"), "generate_assignment", assignment, "--force", "--log-level=WARN",
+             f"--CourseDirectory.release_directory={release}"],
+            cwd=course, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{result.stdout}{result.stderr}")
+    return True
+
+
 def grade_one(api, course: Path, assignment: str, student: str) -> dict:
     """Autograde one submission with nbgrader, guarded; return its status entry."""
     checked = precheck(course, assignment, student)
@@ -228,6 +258,8 @@ def grade(course: Path, assignments: list[str], options: list[str] = (), say=pri
     students = roster(course)
     say(f"{len(students)}명, 과제 {', '.join(assignments)}")
     for assignment in assignments:
+        if ensure_in_gradebook(course, assignment):
+            say(f"{assignment}: 성적부에 없어서 solutions/에서 등록했습니다 (exercises/는 그대로).")
         for number, student in enumerate(students, 1):
             entry = grade_one(api, course, assignment, student)
             status.setdefault(assignment, {})[student] = entry
@@ -258,7 +290,7 @@ class GradesExport(ExportPlugin):
         folder = course / (Path(self.to).parent if self.to else "grades")
         folder.mkdir(parents=True, exist_ok=True)
         status = read_status(course)
-        assignments = [a.name for a in gradebook.assignments if not self.assignment or a.name in self.assignment]
+        assignments = sorted(a.name for a in gradebook.assignments if not self.assignment or a.name in self.assignment)
         students = sorted({s.id for s in gradebook.students} | {s for a in status.values() for s in a})
         overall = {student: {"student_id": student} for student in students}
         for assignment in assignments:

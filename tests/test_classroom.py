@@ -143,3 +143,20 @@ def test_the_kernel_runs_in_an_empty_scratch_folder_and_cannot_fake_the_answer(t
     listing = executed.cells[0].outputs[0].text
     assert listing.startswith("['where.ipynb']") and "hongong-submission-" in listing
     assert str(ROOT) not in listing and os.getcwd() not in listing
+
+
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
+def test_a_fresh_clone_without_gradebook_gets_the_assignment_recorded_and_exercises_untouched(tmp_path):
+    from nbgrader.api import Gradebook
+
+    from hongong.classroom import ensure_in_gradebook
+
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
+    shutil.copytree(ROOT / "exercises", tmp_path / "exercises")
+    before = (tmp_path / "exercises" / "ch07-1" / "ch07-1.ipynb").read_bytes()
+    assert ensure_in_gradebook(tmp_path, "ch07-1") is True
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        assert [n.name for n in gradebook.find_assignment("ch07-1").notebooks] == ["ch07-1"]
+    assert (tmp_path / "exercises" / "ch07-1" / "ch07-1.ipynb").read_bytes() == before
+    assert ensure_in_gradebook(tmp_path, "ch07-1") is False
