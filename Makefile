@@ -36,7 +36,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --editable .
 	@touch $@
 
-system-packages: venv ## install the Debian packages the book needs (Korean font), as root
+system-packages: venv ## install the Debian packages (Korean font; Chromium for the browser tests), as root
 	@$(BIN)/python -m hongong system-packages $(SYSTEM_PACKAGES)
 
 data: venv ## put Fashion-MNIST in Keras's cache (.keras/), offline, and verify it
