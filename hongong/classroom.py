@@ -185,13 +185,27 @@ def write_status(course: Path, status: dict) -> None:
     temporary.replace(path)  # atomic: an interrupted run leaves the previous file or the new one
 
 
+def run_nbgrader(course: Path, *args: str) -> None:
+    """Run an ``nbgrader`` command of this environment in the course directory; raise with its output if it fails.
+
+    The environment's bin/ goes first on PATH: nbgrader starts ``alembic`` from there.
+    """
+    import subprocess
+
+    bin_dir = Path(sys.executable).parent
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    result = subprocess.run([str(bin_dir / "nbgrader"), *args, "--log-level=WARN"], cwd=course, env=env,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+
+
 def ensure_in_gradebook(course: Path, assignment: str) -> bool:
     """Record the assignment's cells in the gradebook if it is not there yet (a fresh clone has no gradebook.db).
 
     Runs ``nbgrader generate_assignment`` with a throwaway release folder, so the committed ``exercises/``
     is left as it is. Returns True when it had to.
     """
-    import subprocess
     import tempfile
 
     from nbgrader.api import Gradebook, MissingEntry
@@ -203,15 +217,8 @@ def ensure_in_gradebook(course: Path, assignment: str) -> bool:
                     return False
             except MissingEntry:
                 pass
-    bin_dir = Path(sys.executable).parent
-    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     with tempfile.TemporaryDirectory(prefix="release-") as release:
-        result = subprocess.run(
-            [str(bin_dir / "nbgrader"), "generate_assignment", assignment, "--force", "--log-level=WARN",
-             f"--CourseDirectory.release_directory={release}"],
-            cwd=course, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{result.stdout}{result.stderr}")
+        run_nbgrader(course, "generate_assignment", assignment, "--force", f"--CourseDirectory.release_directory={release}")
     return True
 
 
@@ -348,14 +355,7 @@ class GradesExport(ExportPlugin):
 
 def export(course: Path) -> None:
     """``nbgrader export`` (configured to :class:`GradesExport`), in the course directory."""
-    import subprocess
-
-    bin_dir = Path(sys.executable).parent
-    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-    result = subprocess.run([str(bin_dir / "nbgrader"), "export", "--log-level=WARN"], cwd=course, env=env,
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"nbgrader export failed:\n{result.stdout}{result.stderr}")
+    run_nbgrader(course, "export")
 
 
 # --- report ---------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ Learners absent from an assignment are expected as ``missing``.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from typing import Callable
 
@@ -17,6 +18,17 @@ from conftest import ROOT
 
 ASSIGNMENTS = ["ch07-1", "ch07-2", "ch07-3"]
 AUTO_POINTS = 14  # automatic points of each assignment (plus 2 graded by hand)
+
+
+def new_course(folder):
+    """A course directory at ``folder``: our nbgrader config and solutions/, each assignment released by nbgrader."""
+    from hongong.classroom import run_nbgrader
+
+    shutil.copy(ROOT / "nbgrader_config.py", folder)
+    shutil.copytree(ROOT / "solutions", folder / "solutions")
+    for assignment in ASSIGNMENTS:
+        run_nbgrader(folder, "generate_assignment", assignment, "--force")
+    return folder
 
 
 def read(path):

@@ -11,7 +11,6 @@ import csv
 import html
 import json
 import re
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import zipfile
 import nbformat
 import pytest
 
-from class_submissions import ASSIGNMENTS, CLASS, REASONS
+from class_submissions import ASSIGNMENTS, CLASS, REASONS, new_course
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -56,11 +55,8 @@ def hand_in(expected, path):
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     """A course graded once, as the README says; returns (folder, log of the grading run)."""
-    course = tmp_path_factory.mktemp("class")
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "solutions", course / "solutions")
+    course = new_course(tmp_path_factory.mktemp("class"))
     for assignment in ASSIGNMENTS:
-        run("nbgrader", "generate_assignment", assignment, "--force", cwd=course)
         run("nbgrader", "db", "assignment", "add", assignment, f"--duedate={DUE}", cwd=course)
     # ch07-1 arrives as the LMS's zip: <assignment>_<student>_attempt_<time>_<file>
     downloads = course / "lms"
