@@ -16,12 +16,12 @@ export KERAS_HOME := $(CURDIR)/.keras
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-SYSTEM_PACKAGES := fonts-nanum chromium
+SYSTEM_PACKAGES := fonts-nanum chromium bubblewrap
 ASSIGNMENTS := ch07-1 ch07-2 ch07-3
 BOOK_FLAGS := --warningiserror --keep-going
 
 .DEFAULT_GOAL := help
-.PHONY: help setup venv system-packages data book html test test-quick bench bench-build bench-autograde bench-class release collect grade export lab clean
+.PHONY: help setup venv system-packages data book html test test-quick bench bench-build bench-autograde bench-class bench-scale release collect grade export lab clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,7 +36,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --editable .
 	@touch $@
 
-system-packages: venv ## install the Debian packages (Korean font; Chromium for the browser tests), as root
+system-packages: venv ## install the Debian packages (Korean font; Chromium for the browser tests; bwrap for grading), as root
 	@$(BIN)/python -m hongong system-packages $(SYSTEM_PACKAGES)
 
 data: venv ## put Fashion-MNIST in Keras's cache (.keras/), offline, and verify it
@@ -54,7 +54,7 @@ test: setup ## set up everything, then run all tests (the book build among them)
 test-quick: setup ## the tests that take seconds (skips building the book)
 	$(BIN)/python -m pytest -m "not slow"
 
-bench: bench-build bench-autograde bench-class ## run the benchmarks below
+bench: bench-build bench-autograde bench-class bench-scale ## run the benchmarks below
 
 bench-build: setup ## print build times: cold, warm, and the chapters' pure execution
 	$(BIN)/python benchmarks/build_time.py
@@ -65,6 +65,9 @@ bench-autograde: setup ## print nbgrader's autograde time per assignment and Ten
 bench-class: setup ## print a class's grading time (make grade): per submission, whole class, overhead over nbclient
 	$(BIN)/python benchmarks/class_time.py $(LEARNERS)
 
+bench-scale: setup ## print a class graded serially, in parallel and on Dask; sandbox overhead; projection (LEARNERS=30)
+	$(BIN)/python benchmarks/scale_time.py $(LEARNERS)
+
 release: setup ## regenerate exercises/ (student release) from solutions/ with nbgrader
 	@for assignment in $(ASSIGNMENTS); do $(BIN)/nbgrader generate_assignment $$assignment --force --log-level=WARN || exit 1; done
 	@echo "Released: $(addprefix exercises/,$(ASSIGNMENTS))"
@@ -73,8 +76,9 @@ collect: setup ## collect an LMS zip from downloaded/$(ASSIGNMENT)/archive/ into
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make collect ASSIGNMENT=ch07-1"; exit 2; }
 	$(BIN)/nbgrader zip_collect $(ASSIGNMENT)
 
-grade: setup ## autograde every submission, write feedback, grades/*.csv and grades/report.html (ASSIGNMENT=… for one)
-	$(BIN)/python -m hongong.classroom grade $(ASSIGNMENT)
+grade: setup ## autograde (sandboxed, in parallel), feedback, grades/*.csv, report (ASSIGNMENT= JOBS= DASK=1 SCHEDULER=tcp://…)
+	$(BIN)/python -m hongong.classroom grade $(ASSIGNMENT) $(if $(JOBS),--jobs $(JOBS)) $(if $(DASK),--dask) \
+		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(NO_SANDBOX),--no-sandbox)
 
 export: setup ## write grades/*.csv again from the gradebook (after manual grading)
 	$(BIN)/nbgrader export --log-level=WARN

@@ -31,15 +31,24 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from hongong.autograde import ExecuteInScratch  # noqa: E402
 from hongong.classroom import AttemptTimeCollector, GradesExport, HideHiddenTests  # noqa: E402
 
-# nbgrader's list with Execute replaced: the submission runs in a child process, in an empty scratch
-# folder outside the course directory, with a wall-clock limit per notebook and a byte limit on outputs.
+# nbgrader's list with Execute replaced: the submission runs in a child process inside a bubblewrap
+# sandbox (hongong/sandbox.py: no course directory, no network, user nobody) with limits; breaching one
+# fails that submission with its own status (timeout, memory, processes, output-too-large).
 c.Autograde.autograde_preprocessors = [
     ExecuteInScratch, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata,
 ]
-c.ExecuteInScratch.notebook_timeout = 900          # seconds for a whole notebook (honest ones take 20-40 s)
-c.ExecuteInScratch.max_cell_output_bytes = 100_000
-c.ExecuteInScratch.max_notebook_output_bytes = 2_000_000
+c.ExecuteInScratch.notebook_timeout = 900             # seconds for a whole notebook (honest ones take 20-40 s)
+c.ExecuteInScratch.max_cell_output_bytes = 1_000_000  # text, images and HTML together; a figure is ~50 kB
+c.ExecuteInScratch.max_notebook_output_bytes = 5_000_000
+c.ExecuteInScratch.memory_bytes = 4 * 2**30           # the solutions peak at about 1.1 GB (kernel + executor)
+c.ExecuteInScratch.max_processes = 1024               # processes + threads; TensorFlow starts a few dozen
+c.ExecuteInScratch.sandbox = True                     # `make grade NO_SANDBOX=1` turns it off, loudly
+
+# How many submissions execute at once, and where (see README, 채점 규모 키우기):
+c.ClassGrading.jobs = 0             # 0: one per core
+c.ClassGrading.dask = False         # True: on a Dask LocalCluster of `jobs` workers
+c.ClassGrading.scheduler = ""       # "tcp://HOST:8786": on an existing Dask cluster
 
 # Feedback shows no hidden test: not in the cells, not in tracebacks (nbgrader#917, #1363).
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -1,42 +1,57 @@
-"""How nbgrader executes a submission here: in a child process, in an empty scratch folder, with limits.
+"""How nbgrader executes a submission here: in a sandboxed child process, with limits, possibly ahead of time.
 
 nbgrader's own ``Execute`` preprocessor runs the learner's kernel inside the ``nbgrader autograde``
 process, with the submission's folder (inside the course directory) as working directory. Here
 :class:`ExecuteInScratch` takes its place in ``Autograde.autograde_preprocessors`` (see
 ``nbgrader_config.py``), so every nbgrader command that autogrades uses it:
 
-- the notebook runs in a fresh scratch folder outside the course directory: relative paths such as
-  ``../../solutions`` or ``../../gradebook.db`` lead nowhere (an absolute path still does: this is
-  not a sandbox; see README, 보안);
 - the execution happens in a child process (``python -m hongong.autograde``) that uses nbgrader's
-  ``Execute`` unchanged, so the per-cell timeout and interruption behave exactly as nbgrader's;
+  ``Execute`` unchanged, so the per-cell timeout and interruption behave exactly as nbgrader's; the
+  child and its kernel run in the sandbox of :mod:`hongong.sandbox` (bubblewrap + a cgroup), which
+  shows them nothing of the course directory, no network, and limits memory and processes;
+- a notebook can be executed *before* nbgrader asks for it (in parallel, or on Dask workers: see
+  :mod:`hongong.classroom`): its answer waits in :data:`PRECOMPUTED` under the submission's name and
+  the digest of its code, and is used only if nbgrader's notebook has exactly that code; anything
+  else is executed here and now. Either way the same outputs are put into nbgrader's notebook;
 - a wall-clock limit per notebook ends a kernel that swallows interrupts, with the kernel and every
   process it started;
 - outputs are cut to a byte budget per cell and per notebook (nbgrader only counts lines, so one
   50 MB line would reach the gradebook's notebook and the feedback);
-- a failure gets a status word (``timeout``, ``kernel-died``, ``execution-failed``) and a Korean
-  message in :class:`SubmissionFailed`, which nbgrader logs and records as a failed notebook.
+- a failure gets a status word (``timeout``, ``memory``, ``processes``, ``output-too-large``,
+  ``kernel-died``, ``execution-failed``) and a Korean message in :class:`SubmissionFailed`, which
+  nbgrader logs and records as a failed notebook.
 
-The child answers on a private copy of its standard output: the kernel inherits ``/dev/null`` as
-fd 1 and 2, so nothing it prints can be taken for the child's answer.
+The child reads the notebook on standard input and answers on a private copy of its standard output:
+the kernel inherits ``/dev/null`` as fd 0, 1 and 2, and the child makes itself non-dumpable, so the
+kernel (same user) cannot open the child's descriptors through ``/proc`` to forge the answer.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
-import tempfile
+import time
 import traceback
 from pathlib import Path
 
 import nbformat
-from traitlets import Integer
+from traitlets import Bool, Integer
 
 from nbgrader.preprocessors import Execute
 
 TRIMMED = "\n… 출력이 너무 길어 채점기가 잘랐습니다(원래 {size:,}바이트) …\n"
+FAILURES = ("timeout", "memory", "processes", "output-too-large", "kernel-died", "execution-failed", "worker-lost")
+
+# Answers executed ahead of time: (student, assignment, notebook) -> (code digest, answer).
+PRECOMPUTED: dict[tuple[str, str, str], tuple[str, dict]] = {}
+# What each execution measured (seconds, peak memory), for the coordinator's status file.
+METRICS: dict[tuple[str, str, str], dict] = {}
+# Submissions whose answer ahead of time did not match nbgrader's notebook and were executed again.
+MISSED: list[tuple[str, str, str]] = []
 
 
 class SubmissionFailed(Exception):
@@ -49,45 +64,93 @@ class SubmissionFailed(Exception):
 
 
 class ExecuteInScratch(Execute):
-    """nbgrader's Execute, run by a child process in an empty scratch folder, with limits."""
+    """nbgrader's Execute, run by a sandboxed child process, with limits; or the answer it gave ahead of time."""
 
     notebook_timeout = Integer(
         900, help="Wall-clock seconds for a whole notebook; the kernel and its children are killed after it."
     ).tag(config=True)
-    max_cell_output_bytes = Integer(100_000, help="Bytes of output kept per cell.").tag(config=True)
-    max_notebook_output_bytes = Integer(2_000_000, help="Bytes of output kept per notebook.").tag(config=True)
+    max_cell_output_bytes = Integer(1_000_000, help="Bytes of output (text, images, HTML) allowed per cell.").tag(config=True)
+    max_notebook_output_bytes = Integer(5_000_000, help="Bytes of output allowed per notebook.").tag(config=True)
+    sandbox = Bool(True, help="Execute in the bubblewrap sandbox (False only with `grade --no-sandbox`).").tag(config=True)
+    memory_bytes = Integer(4 * 2**30, help="Memory limit of a submission (kernel + executor), swap included.").tag(config=True)
+    max_processes = Integer(1024, help="Processes and threads a submission may have at once.").tag(config=True)
+    tmp_bytes = Integer(512 * 2**20, help="Size of the writable home and /tmp in the sandbox (each).").tag(config=True)
+
+    def options(self) -> dict:
+        """Everything that decides how a notebook executes (the same dict goes to Dask workers)."""
+        return {name: getattr(self, name) for name in (
+            "timeout", "interrupt_on_timeout", "notebook_timeout", "max_cell_output_bytes",
+            "max_notebook_output_bytes", "sandbox", "memory_bytes", "max_processes", "tmp_bytes")}
 
     def preprocess(self, nb, resources):
-        options = {
-            "timeout": self.timeout,
-            "interrupt_on_timeout": self.interrupt_on_timeout,
-            "max_cell_output_bytes": self.max_cell_output_bytes,
-            "max_notebook_output_bytes": self.max_notebook_output_bytes,
-        }
-        with tempfile.TemporaryDirectory(prefix="hongong-submission-") as scratch:
+        names = resources.get("nbgrader", {})
+        key = (names.get("student"), names.get("assignment"), names.get("notebook"))
+        digest = code_digest(nb, self.options())
+        stored = PRECOMPUTED.pop(key, None)
+        if stored is not None and stored[0] == digest:
+            answer = stored[1]
+        else:
+            if stored is not None:
+                MISSED.append(key)
+            from hongong import sandbox
+
             name = Path(resources.get("unique_key") or "submission").name + ".ipynb"
-            nbformat.write(nb, Path(scratch) / name)
-            answer = run_child(
-                [sys.executable, "-m", "hongong.autograde", name, json.dumps(options)],
-                cwd=scratch, timeout=self.notebook_timeout,
-            )
+            answer = sandbox.run(nbformat.writes(nb), name, self.options())
+        METRICS[key] = {name: answer[name] for name in ("execution_seconds", "peak_memory_mb") if name in answer}
         if answer["status"] != "ok":
             raise SubmissionFailed(answer["status"], answer["message"])
-        return nbformat.reads(answer["notebook"], as_version=4), resources
+        return with_outputs_of(nb, nbformat.reads(answer["notebook"], as_version=4)), resources
 
 
-def run_child(command: list[str], cwd: str, timeout: float) -> dict:
-    """Run the executing child; kill it and all its descendants (the kernel too) at the deadline."""
+def code_digest(nb, options: dict) -> str:
+    """What the execution depends on: the code cells' sources, the kernel, the options."""
+    code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    kernel = nb.metadata.get("kernelspec", {}).get("name", "")
+    return hashlib.sha256(json.dumps([code, kernel, options], sort_keys=True).encode()).hexdigest()
+
+
+def with_outputs_of(nb, executed):
+    """nbgrader's notebook with the outputs and execution counts of ``executed`` (the same code, run)."""
+    mine = [cell for cell in nb.cells if cell.cell_type == "code"]
+    theirs = [cell for cell in executed.cells if cell.cell_type == "code"]
+    if [c.source for c in mine] != [c.source for c in theirs]:
+        raise SubmissionFailed("execution-failed", "실행된 노트북의 코드가 제출물과 다릅니다.")
+    for cell, run in zip(mine, theirs):
+        cell.outputs = run.outputs
+        cell.execution_count = run.execution_count
+    if "language_info" in executed.metadata:
+        nb.metadata.language_info = executed.metadata.language_info
+    return nb
+
+
+def run_child(command: list[str], cwd: str, timeout: float, stdin: bytes, env: dict | None = None,
+              watch=None) -> dict:
+    """Run the executing child, notebook on its stdin; kill it and all its descendants at the deadline.
+
+    ``watch()``, called every second, may return a failure answer (a limit was breached): the child is
+    killed at once and that answer returned.
+    """
     import psutil
 
-    child = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, start_new_session=True)
+    child = subprocess.Popen(command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, start_new_session=True, env=env)
+    deadline = time.monotonic() + timeout
     try:
-        out, _ = child.communicate(timeout=timeout)
+        out, _ = child.communicate(stdin, timeout=1)
     except subprocess.TimeoutExpired:
-        kill_tree(child.pid)
-        child.communicate()
-        return {"status": "timeout", "message": f"노트북 전체 실행이 {timeout:.0f}초를 넘어 중단했습니다(끝나지 않는 반복문?)."}
+        out = None
+    try:
+        while out is None:
+            breach = watch() if watch else None
+            if breach or time.monotonic() > deadline:
+                kill_tree(child.pid)
+                child.communicate()
+                return breach or {"status": "timeout",
+                                  "message": f"노트북 전체 실행이 {timeout:.0f}초를 넘어 중단했습니다(끝나지 않는 반복문?)."}
+            try:
+                out, _ = child.communicate(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
     finally:
         if psutil.pid_exists(child.pid):
             kill_tree(child.pid)
@@ -159,17 +222,41 @@ def _execute(name: str, options: dict) -> dict:
             return {"status": "kernel-died", "message": "실행 중에 커널이 종료되었습니다(os._exit, 메모리 부족 등)."}
         return {"status": "execution-failed",
                 "message": f"노트북을 실행할 수 없습니다: {type(error).__name__}: {str(error)[:300]}"}
-    limit_output_bytes(nb, options["max_cell_output_bytes"], options["max_notebook_output_bytes"])
+    removed = limit_output_bytes(nb, options["max_cell_output_bytes"], options["max_notebook_output_bytes"])
+    if removed:
+        return {"status": "output-too-large",
+                "message": f"출력이 제한(셀마다 {options['max_cell_output_bytes']:,}바이트, 노트북 전체 "
+                           f"{options['max_notebook_output_bytes']:,}바이트)을 {removed:,}바이트 넘었습니다(print가 너무 많습니까?)."}
     return {"status": "ok", "notebook": nbformat.writes(nb)}
 
 
+def make_undumpable() -> None:
+    """prctl(PR_SET_DUMPABLE, 0): processes of the same user (the kernel) can no longer open /proc/<this>/fd."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def seed_matplotlib_cache() -> None:
+    """Copy matplotlib's font list into the sandbox's empty home: building it again takes seconds."""
+    source, target = os.environ.get("HONGONG_MPL_CACHE"), os.environ.get("MPLCONFIGDIR")
+    if source and target and os.path.isdir(source):
+        shutil.copytree(source, target, dirs_exist_ok=True)
+
+
 def main(argv: list[str]) -> None:
-    """Child side: execute NOTEBOOK with OPTIONS (JSON); answer one JSON line on the private stdout."""
+    """Child side: execute NOTEBOOK (read from stdin) with OPTIONS (JSON); answer one JSON line on the private stdout."""
+    make_undumpable()
     answer_fd = os.dup(1)  # not inherited by the kernel (os.dup makes a non-inheritable fd)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
     name, options = argv[0], json.loads(argv[1])
+    Path(name).write_bytes(sys.stdin.buffer.read())
+    seed_matplotlib_cache()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
     try:
         answer = _execute(name, options)
     except Exception:

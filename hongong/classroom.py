@@ -1,6 +1,8 @@
 """The instructor's side: autograde a whole class, give feedback without hidden tests, export, report.
 
-    python -m hongong.classroom grade [ASSIGNMENT ...]   autograde + feedback + export + report
+    python -m hongong.classroom grade [ASSIGNMENT ...] [--jobs N] [--dask] [--scheduler tcp://HOST:PORT]
+                                      [--no-sandbox] [--Class.trait=value ...]
+                                                          autograde + feedback + export + report
     python -m hongong.classroom export                    grades/*.csv again (= nbgrader export)
     python -m hongong.classroom report                    grades/report.png and report.html again
 
@@ -14,10 +16,24 @@ per submission in ``grades/status.json``, and guards the gradebook:
   out of time, … with the reason in ``message``; the others are graded all the same;
 - ``graded`` or ``late`` (graded, handed in after the due date).
 
-Each submission is graded by nbgrader in this process (``NbGraderAPI.autograde``); its code runs in
-a child process (:mod:`hongong.autograde`). The gradebook is copied into memory before each
-submission and compared afterwards: if anything but that learner's own rows changed, or SQLite finds
-the file damaged, the copy is put back and the submission is marked failed (``gradebook-tampered``).
+How a class is graded (:func:`grade`):
+
+1. every submission's notebook is prepared exactly as nbgrader will execute it (nbgrader's own
+   sanitizing preprocessors: outputs cleared, locked and hidden test cells restored from the gradebook);
+2. the notebooks are executed, each in its sandbox (:mod:`hongong.sandbox`), ``--jobs N`` at a time
+   (default: one per core) by a local pool, or as Dask tasks (``--dask``: a LocalCluster started and
+   stopped here; ``--scheduler tcp://…``: an existing Dask cluster, whose workers need this repository's
+   environment, ``bwrap`` and root). A worker that dies has its task run again elsewhere by Dask;
+3. as each execution comes back, *this* process, and only this one, records it with nbgrader
+   (``NbGraderAPI.autograde``, which takes the execution from :data:`hongong.autograde.PRECOMPUTED`
+   instead of running the notebook again), writes the feedback and the status. So every submission
+   enters the gradebook once, one after another, whatever ran it. ``--jobs 1`` without Dask is plain
+   serial nbgrader: each notebook executes when nbgrader asks for it.
+
+The gradebook is copied into memory before each recording and compared afterwards: if anything but
+that learner's own rows changed, or SQLite finds the file damaged, the copy is put back and the
+submission is marked failed (``gradebook-tampered``; the sandbox should make this impossible, the
+guard also covers ``--no-sandbox`` runs).
 """
 
 from __future__ import annotations
@@ -37,12 +53,15 @@ from pathlib import Path
 import nbformat
 from nbgrader.plugins import ExportPlugin, FileNameCollectorPlugin
 from nbconvert.preprocessors import Preprocessor
-from traitlets import Bool, Unicode
+from traitlets import Bool, Integer, Unicode
+from traitlets.config import Configurable
+
+from hongong.autograde import FAILURES
 
 STATUS_FILE = Path("grades") / "status.json"
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
 HIDDEN_NOTE = "# (숨은 테스트: 채점할 때만 실행되고 피드백에는 보이지 않습니다)\n"
-FAILED_STATUS = re.compile(r"\[(timeout|kernel-died|execution-failed)\] (.*)")
+FAILED_STATUS = re.compile(rf"\[({'|'.join(FAILURES)})\] (.*)")
 
 
 # --- feedback without hidden tests ----------------------------------------------------------------
@@ -227,60 +246,214 @@ def grade_one(api, course: Path, assignment: str, student: str) -> dict:
     checked = precheck(course, assignment, student)
     if checked:
         return checked
+    from hongong.autograde import METRICS
+
     database = course / "gradebook.db"
     saved = database.read_bytes()  # kept in memory: nothing on disk for a submission to rewrite
     before = rows_not_of(database, student, assignment)
     start = time.perf_counter()
     result = api.autograde(assignment, student, force=True, create=True)
-    seconds = round(time.perf_counter() - start, 1)
+    measured = {"seconds": round(time.perf_counter() - start, 1)}
+    for notebook in notebooks_of(course, assignment):  # the execution's own time and memory, where it ran
+        measured |= METRICS.pop((student, assignment, notebook), {})
     if rows_not_of(database, student, assignment) != before:
         database.write_bytes(saved)
-        return {"status": "failed", "reason": "gradebook-tampered", "seconds": seconds,
+        return {"status": "failed", "reason": "gradebook-tampered", **measured,
                 "message": "채점 중에 다른 학습자의 기록이나 성적부가 바뀌어 성적부를 되돌렸습니다."}
     if not result["success"]:
         found = FAILED_STATUS.search(result.get("log", "") + result.get("error", ""))
         reason, message = found.groups() if found else ("autograde-failed", "nbgrader가 이 제출물을 채점하지 못했습니다.")
-        return {"status": "failed", "reason": reason, "message": message.strip(), "seconds": seconds}
+        return {"status": "failed", "reason": reason, "message": message.strip(), **measured}
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{database}") as gradebook:
         submission = gradebook.find_submission(assignment, student)
         late = submission.total_seconds_late
-    entry = {"status": "late" if late > 0 else "graded", "seconds": seconds}
+    entry = {"status": "late" if late > 0 else "graded", **measured}
     if late > 0:
         entry["message"] = f"마감 후 {late / 3600:.1f}시간 뒤에 제출했습니다."
     return entry
 
 
+class ClassGrading(Configurable):
+    """How ``grade`` spreads the executions (``c.ClassGrading.…`` in nbgrader_config.py, or the command's flags)."""
+
+    jobs = Integer(0, help="Submissions executed at once; 0: one per core.").tag(config=True)
+    dask = Bool(False, help="Execute on Dask: a LocalCluster of `jobs` workers, or the cluster at `scheduler`.").tag(config=True)
+    scheduler = Unicode("", help="Address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies dask).").tag(config=True)
+
+
+def notebook_to_execute(api, course: Path, assignment: str, student: str, notebook: str):
+    """The submitted notebook as nbgrader will execute it: its own sanitizing preprocessors, in its order."""
+    from nbgrader.converters import Autograde
+
+    converter = Autograde(coursedir=api.coursedir, parent=api)
+    nb = nbformat.read(course / "submitted" / student / assignment / f"{notebook}.ipynb", as_version=4)
+    resources = {"unique_key": notebook, "nbgrader": {
+        "student": student, "assignment": assignment, "notebook": notebook, "db_url": api.coursedir.db_url}}
+    for preprocessor in converter.sanitize_preprocessors:
+        nb, resources = preprocessor(parent=converter)(nb, resources)
+    return nbformat.reads(nbformat.writes(nb), as_version=4)  # as nbgrader writes it to autograded/ and reads it back
+
+
+class Executions:
+    """Executions of notebooks, ``jobs`` at a time, on local threads (each waits for its sandbox) or on Dask."""
+
+    def __init__(self, settings: ClassGrading, say):
+        self.engine, self.client, self.cluster = "local", None, None
+        self.jobs = settings.jobs or os.cpu_count() or 1
+        if settings.dask or settings.scheduler:
+            from distributed import Client, LocalCluster
+
+            self.engine = "dask"
+            if settings.scheduler:
+                self.client = Client(settings.scheduler, timeout="30s")
+                say(f"Dask: {settings.scheduler}의 워커 {len(self.client.scheduler_info()['workers'])}개로 실행합니다.")
+            else:
+                self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
+                                            dashboard_address=None, silence_logs=40)
+                self.client = Client(self.cluster)
+                say(f"Dask LocalCluster: 워커 {self.jobs}개로 실행합니다.")
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="sandbox")
+
+    def submit(self, function, *args, key: str):
+        if self.client is not None:
+            return self.client.submit(function, *args, key=f"{key}-{time.time_ns()}", pure=False)
+        return self.pool.submit(function, *args)
+
+    def as_completed(self, futures):
+        if self.client is not None:
+            from distributed import as_completed
+
+            return as_completed(futures)
+        from concurrent.futures import as_completed
+
+        return as_completed(futures)
+
+    @staticmethod
+    def answer(future) -> dict:
+        """The execution's answer; a task that could not finish (its workers kept dying, …) as a failure."""
+        try:
+            return future.result()
+        except Exception as error:  # distributed's KilledWorker, a worker without the sandbox, …
+            if type(error).__name__ == "KilledWorker":
+                return {"status": "worker-lost", "message": "이 제출물을 실행하던 워커가 여러 번 죽어 실행을 포기했습니다."}
+            return {"status": "execution-failed", "message": f"실행을 맡은 곳에서 오류가 났습니다: {type(error).__name__}: {error}"[:500]}
+
+    def close(self):
+        if self.client is not None:
+            self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+        else:
+            self.pool.shutdown(wait=True)
+
+
 def grade(course: Path, assignments: list[str], options: list[str] = (), say=print) -> dict:
     """Autograde every learner's submission of each assignment, then feedback, export and report.
 
-    ``options`` are nbgrader settings for this run, e.g. ``--Execute.timeout=60``.
+    ``options`` are nbgrader-style settings for this run, e.g. ``--Execute.timeout=60``,
+    ``--ClassGrading.jobs=1``, ``--ExecuteInScratch.sandbox=False``. Raises
+    :class:`hongong.sandbox.SandboxUnavailable` before grading anything if the sandbox is on but cannot run.
     """
     from sqlalchemy.exc import SAWarning
+    from tqdm import tqdm
+
+    from hongong import autograde, sandbox
 
     warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own session warnings on a failed notebook
     api = nbgrader_api(course, options)
+    execution = autograde.ExecuteInScratch(parent=api)
+    if execution.sandbox:
+        sandbox.check()
+    else:
+        say("경고: 샌드박스 없이 채점합니다(--no-sandbox). 제출물의 코드가 이 컴퓨터에서 강사의 권한으로 실행됩니다.")
+    settings = ClassGrading(parent=api)
     status = read_status(course)
     students = roster(course)
     say(f"{len(students)}명, 과제 {', '.join(assignments)}")
+    todo = []
     for assignment in assignments:
         if ensure_in_gradebook(course, assignment):
             say(f"{assignment}: 성적부에 없어서 solutions/에서 등록했습니다 (exercises/는 그대로).")
-        for number, student in enumerate(students, 1):
-            entry = grade_one(api, course, assignment, student)
-            status.setdefault(assignment, {})[student] = entry
-            write_status(course, status)
-            say(f"[{assignment} {number}/{len(students)}] {student}: {entry['status']}"
-                + (f" ({entry['reason']})" if "reason" in entry else "")
-                + (f" {entry['seconds']} s" if "seconds" in entry else ""))
-            if entry["status"] in ("graded", "late"):
-                feedback = api.generate_feedback(assignment, student, force=True)
-                if not feedback["success"]:
-                    say(f"  피드백을 만들지 못했습니다: {feedback.get('error', '')[-300:]}")
+        for student in students:
+            todo.append((assignment, student, precheck(course, assignment, student)))
+    serial = settings.jobs == 1 and not (settings.dask or settings.scheduler)
+    executions = None if serial else Executions(settings, say)
+    start, done = time.perf_counter(), 0
+    progress = tqdm(total=len(todo), unit="건", desc="채점", file=sys.stderr, disable=None, dynamic_ncols=True)
+
+    def record(assignment, student, entry=None):
+        nonlocal done
+        entry = entry or grade_one(api, course, assignment, student)
+        status.setdefault(assignment, {})[student] = entry
+        write_status(course, status)
+        done += 1
+        progress.update()
+        progress.write(f"[{assignment} {done}/{len(todo)}] {student}: {entry['status']}"
+                       + (f" ({entry['reason']})" if "reason" in entry else "")
+                       + (f" {entry.get('execution_seconds', entry.get('seconds'))} s" if "seconds" in entry else ""),
+                       file=sys.stdout)
+        if entry["status"] in ("graded", "late"):
+            feedback = api.generate_feedback(assignment, student, force=True)
+            if not feedback["success"]:
+                say(f"  피드백을 만들지 못했습니다: {feedback.get('error', '')[-300:]}")
+
+    try:
+        waiting, pending = {}, {}
+        for assignment, student, checked in todo:
+            if checked or serial:
+                record(assignment, student, checked)
+                continue
+            for notebook in notebooks_of(course, assignment):
+                try:
+                    nb = notebook_to_execute(api, course, assignment, student, notebook)
+                except Exception:  # nbgrader will say what is wrong when it grades it
+                    continue
+                key = (student, assignment, notebook)
+                future = executions.submit(sandbox.run, nbformat.writes(nb), f"{notebook}.ipynb", execution.options(),
+                                           key=f"{assignment}/{student}/{notebook}")
+                pending[future] = (key, autograde.code_digest(nb, execution.options()))
+                waiting.setdefault((assignment, student), set()).add(key)
+            if (assignment, student) not in waiting:
+                record(assignment, student)
+        if executions is not None:
+            for future in executions.as_completed(list(pending)):
+                key, digest = pending[future]
+                autograde.PRECOMPUTED[key] = (digest, executions.answer(future))
+                student, assignment, _ = key
+                waiting[assignment, student].discard(key)
+                if not waiting[assignment, student]:
+                    record(assignment, student)
+    finally:
+        progress.close()
+        if executions is not None:
+            executions.close()
     export(course)
     report(course)
+    say(summary(status, assignments, time.perf_counter() - start))
     return status
+
+
+def summary(status: dict, assignments: list[str], seconds: float) -> str:
+    """Counts per status and assignment, the slowest executions, and anything nbgrader had to execute again."""
+    from hongong.autograde import MISSED
+
+    lines = [f"요약 ({seconds / 60:.1f}분):"]
+    for assignment in assignments:
+        entries = status.get(assignment, {})
+        counts = {key: sum(e["status"] == key for e in entries.values()) for key in STATUS_KO}
+        lines.append(f"  {assignment}: " + ", ".join(f"{STATUS_KO[k]} {n}" for k, n in counts.items()))
+    timed = sorted(((e.get("execution_seconds", e.get("seconds", 0)), a, s) for a in assignments
+                    for s, e in status.get(a, {}).items() if "seconds" in e), reverse=True)[:3]
+    if timed:
+        lines.append("  가장 오래 걸린 제출물: " + ", ".join(f"{a} {s} {t:.0f} s" for t, a, s in timed))
+    if MISSED:
+        lines.append(f"  미리 실행한 결과를 쓰지 못해 다시 실행한 노트북: {len(MISSED)}개 ({', '.join('/'.join(k) for k in MISSED)})")
+    return "\n".join(lines)
 
 
 # --- export ---------------------------------------------------------------------------------------
@@ -415,13 +588,30 @@ def report(course: Path) -> Path:
 
 
 def main(argv: list[str]) -> int:
+    import argparse
+
+    from hongong.sandbox import SandboxUnavailable
+
     course = Path.cwd()
     command, *args = argv or ["help"]
     if command == "grade":
-        options = [a for a in args if a.startswith("--")]
-        assignments = [a for a in args if not a.startswith("--")] or sorted(
-            p.name for p in (course / "exercises").iterdir() if p.is_dir())
-        status = grade(course, assignments, options)
+        parser = argparse.ArgumentParser(prog="python -m hongong.classroom grade", add_help=False)
+        parser.add_argument("assignments", nargs="*")
+        parser.add_argument("--jobs", type=int)
+        parser.add_argument("--dask", action="store_true")
+        parser.add_argument("--scheduler")
+        parser.add_argument("--no-sandbox", action="store_true")
+        known, options = parser.parse_known_args(args)
+        options += [f"--ClassGrading.jobs={known.jobs}"] if known.jobs else []
+        options += ["--ClassGrading.dask=True"] if known.dask else []
+        options += [f"--ClassGrading.scheduler={known.scheduler}"] if known.scheduler else []
+        options += ["--ExecuteInScratch.sandbox=False"] if known.no_sandbox else []
+        assignments = known.assignments or sorted(p.name for p in (course / "exercises").iterdir() if p.is_dir())
+        try:
+            status = grade(course, assignments, options)
+        except SandboxUnavailable as error:
+            print(f"채점하지 않았습니다: {error}", file=sys.stderr)
+            return 3
         failed = [(a, s) for a, entries in status.items() if a in assignments for s, e in entries.items() if e["status"] == "failed"]
         print(f"끝: {course / 'grades'} (grades.csv, 과제별 CSV, report.html). 채점 실패 {len(failed)}건"
               + "".join(f"\n  {a} {s}: {status[a][s]['message']}" for a, s in failed))

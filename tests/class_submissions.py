@@ -122,7 +122,30 @@ my_accuracy = 0.99  # a made-up number: nobody reads it'''
 
 ENDLESS_LOOP = "while True:  # 실수로 끝나지 않는 반복문\n    pass"
 
-PRINTS_50MB = 'print("x" * 50_000_000)  # 디버깅 출력을 지우지 않았습니다'
+PRINTS_100MB = 'print("x" * 100_000_000)  # 디버깅 출력을 지우지 않았습니다'
+
+MEMORY_HOG = "chunks = []\nwhile True:  # 메모리를 끝없이 잡습니다\n    chunks.append(bytearray(100 * 2**20))"
+
+FORK_BOMB = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass"
+
+SLEEPS_FOREVER = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)  # 중단 요청도 무시하고\ntime.sleep(10**6)"
+
+# Everywhere a course directory or another learner's folder could be: take any solutions or submitted notebook.
+READS_OTHERS = '''import glob, json
+found = []
+for top in ["/tmp", "/work", "/root", "/home", "/srv", "/mnt", "/opt", "/var"]:
+    found += glob.glob(f"{top}/**/solutions/ch07-1/*.ipynb", recursive=True)
+    found += glob.glob(f"{top}/**/submitted/perfect/ch07-1/*.ipynb", recursive=True)
+for path in found:
+    for cell in json.load(open(path))["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "quiz-answers":
+            exec("".join(cell["source"]))'''
+
+# A server on the grading machine's loopback (the test runs it) hands out the answers to whoever connects.
+PHONE_HOME_PORT = 47613
+PHONES_HOME = f'''import socket
+with socket.create_connection(("127.0.0.1", {PHONE_HOME_PORT}), timeout=5) as connection:
+    exec(connection.makefile().read())'''
 
 KERNEL_CRASH = "import os\nos._exit(1)"
 
@@ -186,14 +209,20 @@ def _class():
         ("endless-loop", "ch07-1"): Expected(
             lambda: submission("ch07-1", {"quiz-answers": ENDLESS_LOOP}), "graded", AUTO_POINTS - q["ch07-1"]),
         ("renamed", "ch07-1"): Expected(lambda: submission("ch07-1"), "failed", handed_in_as="ch07-1 (1).ipynb"),
-        ("tamper-gradebook", "ch07-1"): Expected(lambda: blank_with("ch07-1", 'MODE = "sql"\n' + TAMPER), "failed"),
+        # In the sandbox the gradebook is nowhere to be found: the attempt fails inside the learner's own cell.
+        ("tamper-gradebook", "ch07-1"): Expected(lambda: blank_with("ch07-1", 'MODE = "sql"\n' + TAMPER), "graded", 0),
+        ("reads-others", "ch07-1"): Expected(lambda: blank_with("ch07-1", READS_OTHERS), "graded", 0),
+        ("sleeps-forever", "ch07-1"): Expected(lambda: submission("ch07-1", {"quiz-answers": SLEEPS_FOREVER}), "failed"),
         ("renamed", "ch07-2"): Expected(lambda: submission("ch07-2"), "failed", handed_in_as="Untitled.ipynb"),
-        ("prints-50mb", "ch07-2"): Expected(
-            lambda: submission("ch07-2", {"quiz-answers": PRINTS_50MB + "\n" + solution_code(
-                read(ROOT / "solutions" / "ch07-2" / "ch07-2.ipynb"), "quiz-answers")}), "graded", AUTO_POINTS),
+        ("prints-100mb", "ch07-2"): Expected(
+            lambda: submission("ch07-2", {"quiz-answers": PRINTS_100MB + "\n" + solution_code(
+                read(ROOT / "solutions" / "ch07-2" / "ch07-2.ipynb"), "quiz-answers")}), "failed"),
+        ("memory-hog", "ch07-2"): Expected(lambda: submission("ch07-2", {"train": MEMORY_HOG}), "failed"),
+        ("phones-home", "ch07-2"): Expected(lambda: blank_with("ch07-2", PHONES_HOME), "graded", 0),
         ("kernel-crash", "ch07-2"): Expected(lambda: submission("ch07-2", {"train": KERNEL_CRASH}), "failed"),
         ("reads-solutions", "ch07-3"): Expected(lambda: blank_with("ch07-3", READS_SOLUTIONS), "graded", 0),
-        ("tamper-gradebook", "ch07-3"): Expected(lambda: blank_with("ch07-3", 'MODE = "bytes"\n' + TAMPER), "failed"),
+        ("tamper-gradebook", "ch07-3"): Expected(lambda: blank_with("ch07-3", 'MODE = "bytes"\n' + TAMPER), "graded", 0),
+        ("fork-bomb", "ch07-3"): Expected(lambda: submission("ch07-3", {"quiz-answers": FORK_BOMB}), "failed"),
     }
     students = sorted({s for s, _ in every})
     for a in ASSIGNMENTS:
@@ -207,5 +236,6 @@ REASONS = {  # (student, assignment) -> the reason a failed submission must carr
     **{("corrupt-json", a): "invalid-notebook" for a in ASSIGNMENTS},
     ("renamed", "ch07-1"): "notebook-missing", ("renamed", "ch07-2"): "notebook-missing",
     ("kernel-crash", "ch07-2"): "kernel-died",
-    ("tamper-gradebook", "ch07-1"): "gradebook-tampered", ("tamper-gradebook", "ch07-3"): "gradebook-tampered",
+    ("sleeps-forever", "ch07-1"): "timeout", ("prints-100mb", "ch07-2"): "output-too-large",
+    ("memory-hog", "ch07-2"): "memory", ("fork-bomb", "ch07-3"): "processes",
 }

@@ -3,6 +3,7 @@
 The whole workflow on a real class is tests/test_instructor_workflow.py (slow).
 """
 
+import json
 import os
 import shutil
 import sqlite3
@@ -118,13 +119,14 @@ def test_gradebook_guard_sees_other_learners_rows_and_damage_but_not_ones_own(tm
     assert rows_not_of(database, "me", "a") == "damaged"
 
 
-def test_a_kernel_that_swallows_interrupts_is_killed_at_the_notebook_deadline(tmp_path):
+def test_a_kernel_that_swallows_interrupts_is_killed_at_the_notebook_deadline_without_the_sandbox(tmp_path):
+    """--no-sandbox still kills the kernel and its children (the sandboxed case: tests/test_sandbox.py)."""
     pid_file = tmp_path / "kernel.pid"
     notebook = new_notebook(cells=[
         new_code_cell(f"import os\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))"),
         new_code_cell("import time\nwhile True:\n    try:\n        time.sleep(0.1)\n    except KeyboardInterrupt:\n        pass"),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    executor = ExecuteInScratch(timeout=120, notebook_timeout=8)  # the deadline comes before the cell timeout
+    executor = ExecuteInScratch(timeout=120, notebook_timeout=8, sandbox=False)  # the deadline comes first
     start = time.perf_counter()
     with pytest.raises(SubmissionFailed) as failure:
         executor.preprocess(notebook, {"unique_key": "loop"})
@@ -134,15 +136,36 @@ def test_a_kernel_that_swallows_interrupts_is_killed_at_the_notebook_deadline(tm
     assert not psutil.pid_exists(kernel) or psutil.Process(kernel).status() == psutil.STATUS_ZOMBIE
 
 
-def test_the_kernel_runs_in_an_empty_scratch_folder_and_cannot_fake_the_answer(tmp_path):
+def test_without_the_sandbox_the_kernel_still_runs_in_an_empty_scratch_folder_and_cannot_fake_the_answer():
     notebook = new_notebook(cells=[
         new_code_cell("import os\nprint(sorted(os.listdir('.')), os.getcwd())"),
         new_code_cell("os.write(1, b'{\"status\": \"ok\", \"notebook\": \"forged\"}\\n')"),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    executed, _ = ExecuteInScratch(timeout=30).preprocess(notebook, {"unique_key": "where"})
+    executed, _ = ExecuteInScratch(timeout=30, sandbox=False).preprocess(notebook, {"unique_key": "where"})
     listing = executed.cells[0].outputs[0].text
     assert listing.startswith("['where.ipynb']") and "hongong-submission-" in listing
     assert str(ROOT) not in listing and os.getcwd() not in listing
+
+
+def test_an_answer_executed_ahead_of_time_is_used_only_for_exactly_the_same_code():
+    from hongong import autograde
+
+    notebook = new_notebook(cells=[new_code_cell("print('run here')")], metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    executor = ExecuteInScratch(timeout=30, sandbox=False)
+    ahead = nbformat.from_dict(json.loads(nbformat.writes(notebook)))
+    ahead.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="run ahead\n")]
+    key = ("me", "a", "n")
+    resources = {"unique_key": "n", "nbgrader": {"student": "me", "assignment": "a", "notebook": "n"}}
+    autograde.PRECOMPUTED[key] = (autograde.code_digest(notebook, executor.options()), {"status": "ok", "notebook": nbformat.writes(ahead)})
+    executed, _ = executor.preprocess(notebook, resources)
+    assert executed.cells[0].outputs[0].text == "run ahead\n"
+    notebook.cells[0].source = "print('changed')"  # nbgrader's notebook differs: executed again, not taken
+    autograde.PRECOMPUTED[key] = (autograde.code_digest(ahead, executor.options()), {"status": "ok", "notebook": nbformat.writes(ahead)})
+    executed, _ = executor.preprocess(notebook, resources)
+    assert executed.cells[0].outputs[0].text == "changed\n"
+    assert autograde.MISSED[-1] == key
+    autograde.MISSED.clear()
 
 
 @pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")

@@ -1,25 +1,32 @@
 """The instructor's workflow, end to end, on a class of real submissions (tests/class_submissions.py).
 
 As the README tells an instructor: set due dates, `nbgrader zip_collect` the LMS download of ch07-1,
-drop ch07-2 and ch07-3 into submitted/, `python -m hongong.classroom grade` (autograde, feedback,
-export, report). Then: every learner's exact status and score, no hidden test in any feedback file,
-an export that tells missing / failed / 0 apart, a report with Korean text, and a gradebook that is
-intact (SQLite's integrity check, and grading ch07-1 again gives the same numbers).
+drop ch07-2 and ch07-3 into submitted/, `python -m hongong.classroom grade` (sandboxed, in parallel:
+autograde, feedback, export, report). Then: every learner's exact status and score (escape attempts
+and breached limits among them), no hidden test in any feedback file, an export that tells missing /
+failed / 0 apart, a report with Korean text, an intact gradebook; and ch07-1 graded again serially
+(plain nbgrader order) and on a real Dask cluster that loses a worker mid-run gives identical
+gradebook rows, statuses and feedback files.
 """
 
 import csv
 import html
 import json
+import os
 import re
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 import zipfile
 
 import nbformat
 import pytest
 
-from class_submissions import ASSIGNMENTS, CLASS, REASONS, new_course
+from class_submissions import ASSIGNMENTS, CLASS, PHONE_HOME_PORT, REASONS, new_course, quiz_answers
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -35,8 +42,36 @@ def run(*command, cwd):
     return result.stdout + result.stderr
 
 
-def grade(course, *assignments):
-    return run(sys.executable, "-m", "hongong.classroom", "grade", *assignments, CELL_TIMEOUT, cwd=course)
+def grade(course, *arguments):
+    return run(sys.executable, "-m", "hongong.classroom", "grade", *arguments, CELL_TIMEOUT, cwd=course)
+
+
+class AnswerServer:
+    """A server on the host's loopback that gives the quiz answers to anyone who connects (nobody must)."""
+
+    def __init__(self):
+        self.connections = []
+        self.socket = socket.create_server(("127.0.0.1", PHONE_HOME_PORT), reuse_port=True)
+        self.socket.settimeout(0.5)
+        self.running = True
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        answers = "\n".join(f"{k} = {v!r}" for k, v in quiz_answers("ch07-2").items()).encode()
+        while self.running:
+            try:
+                connection, address = self.socket.accept()
+            except OSError:
+                continue
+            self.connections.append(address)
+            with connection:
+                connection.sendall(answers)
+
+    def close(self):
+        self.running = False
+        self.thread.join()
+        self.socket.close()
 
 
 def hand_in(expected, path):
@@ -73,7 +108,13 @@ def course(tmp_path_factory):
         for path in sorted(downloads.iterdir()):
             archive.write(path, path.name)
     run("nbgrader", "zip_collect", "ch07-1", cwd=course)
-    return course, grade(course)
+    server = AnswerServer()
+    try:
+        log = grade(course)  # the default: sandboxed, one submission per core at a time
+    finally:
+        server.close()
+    assert server.connections == [], "a submission reached the host's loopback"
+    return course, log
 
 
 def status(course):
@@ -148,19 +189,83 @@ def test_report_draws_the_class_with_korean_labels(course):
     assert (folder / "grades" / "report.png").stat().st_size > 20_000
 
 
-def test_a_submission_that_prints_50_mb_is_cut_and_still_graded(course):
-    folder, _ = course
-    notebook = folder / "autograded" / "prints-50mb" / "ch07-2" / "ch07-2.ipynb"
-    assert notebook.stat().st_size < 3_000_000
-    assert "출력이 너무 길어" in notebook.read_text(encoding="utf-8")
+def test_a_breached_limit_ends_only_that_submission(course):
+    folder, log = course
+    for (student, assignment), reason in REASONS.items():
+        if reason in ("timeout", "memory", "processes", "output-too-large"):
+            assert status(folder)[assignment][student]["reason"] == reason
+            assert not (folder / "feedback" / student / assignment).exists()
+    assert "요약" in log and "가장 오래 걸린 제출물" in log
+    assert "다시 실행한 노트북" not in log, "every execution done ahead of time was used by nbgrader"
+    leftover = subprocess.run(["pgrep", "-u", "65534"], capture_output=True, text=True).stdout
+    assert leftover == "", "no sandboxed process outlives the run"
 
 
-def test_gradebook_is_intact_and_grading_again_gives_the_same_numbers(course):
-    folder, _ = course
+def snapshot(folder, assignment="ch07-1"):
+    """What grading produced for an assignment, without run-dependent details (ids, times, memory)."""
     connection = sqlite3.connect(folder / "gradebook.db")
     assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    grades = sorted(connection.execute(
+        "SELECT sa.student_id, gc.name, g.auto_score, g.manual_score, g.needs_manual_grade, sa.timestamp "
+        "FROM grade g JOIN submitted_notebook sn ON g.notebook_id = sn.id "
+        "JOIN submitted_assignment sa ON sn.assignment_id = sa.id JOIN assignment a ON sa.assignment_id = a.id "
+        "JOIN grade_cell gc ON g.cell_id = gc.id WHERE a.name = ?", (assignment,)).fetchall())
     connection.close()
-    before = exported(folder, "ch07-1")
-    grade(folder, "ch07-1")
-    after = exported(folder, "ch07-1")
-    assert {s: (r["status"], r["score"]) for s, r in after.items()} == {s: (r["status"], r["score"]) for s, r in before.items()}
+    statuses = {s: {k: v for k, v in e.items() if k not in ("seconds", "execution_seconds", "peak_memory_mb")}
+                for s, e in status(folder)[assignment].items()}
+    feedback = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted((folder / "feedback").glob(f"*/{assignment}/*"))}
+    return grades, statuses, feedback
+
+
+def test_grading_again_serially_gives_identical_gradebook_statuses_and_feedback(course):
+    folder, _ = course
+    before = snapshot(folder)
+    assert len(before[0]) > 100 and len(before[2]) >= 10
+    log = grade(folder, "ch07-1", "--jobs", "1")
+    after = snapshot(folder)
+    assert after[0] == before[0]
+    assert after[1] == before[1]
+    assert after[2].keys() == before[2].keys()
+    assert [name for name in after[2] if after[2][name] != before[2][name]] == []
+    assert "Dask" not in log
+
+
+def test_a_dask_cluster_that_loses_a_worker_mid_run_gives_identical_results(course, tmp_path):
+    """A scheduler and two workers on loopback, as the README starts them; one worker is killed mid-run."""
+    folder, _ = course
+    before = snapshot(folder)
+    scheduler_file = tmp_path / "scheduler.json"
+    dask = str(ROOT / ".venv" / "bin" / "dask")
+    processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                   "--scheduler-file", str(scheduler_file)], stderr=subprocess.DEVNULL)]
+    try:
+        for _ in range(300):
+            if scheduler_file.exists():
+                break
+            time.sleep(0.1)
+        address = json.loads(scheduler_file.read_text())["address"]
+        workers = [subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
+                                     "--name", name], stderr=subprocess.DEVNULL, start_new_session=True)
+                   for name in ("w1", "w2")]
+        processes += workers
+        grading = subprocess.Popen([sys.executable, "-m", "hongong.classroom", "grade", "ch07-1", "--scheduler", address,
+                                    CELL_TIMEOUT], cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        lines = []
+        for line in grading.stdout:  # the first executed submission recorded: both workers are busy; kill one
+            lines.append(line)
+            if re.search(r"\] \S+: graded", line):
+                os.killpg(workers[0].pid, signal.SIGKILL)
+                break
+        lines += grading.stdout.readlines()
+        assert grading.wait(timeout=1800) == 0, "".join(lines)[-3000:]
+    finally:
+        for process in processes:
+            process.kill()
+    log = "".join(lines)
+    assert workers[0].poll() is not None and "워커 2개" in log
+    after = snapshot(folder)
+    assert after[0] == before[0]
+    assert after[1] == before[1]
+    assert [name for name in after[2] if after[2][name] != before[2][name]] == []
+    recorded = re.findall(r"\[ch07-1 \d+/\d+\] (\S+):", log)
+    assert sorted(recorded) == sorted(before[1]), "every learner recorded once, none twice"
