@@ -6,7 +6,8 @@ In a temporary course directory, LEARNERS learners hand in the instructor's solu
 (so every submission trains its model, the slow case); `python -m hongong.classroom grade` grades the
 class (precheck, nbgrader autograde through the scratch-folder executor, feedback, export, report).
 The same notebooks are executed once each with nbclient alone; the overhead ratio is
-class time / (LEARNERS × the three raw times). Grading is serial: one submission at a time.
+class time / (LEARNERS × the three raw times). Grading is serial here (`--jobs 1`, in the sandbox):
+one submission at a time; parallel and Dask runs are in benchmarks/scale_time.py.
 """
 
 import json
@@ -47,7 +48,7 @@ def main() -> None:
             execute_notebook(probe / f"{assignment}.ipynb", timeout=120)
             raw[assignment] = time.perf_counter() - start
         start = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "hongong.classroom", "grade"], cwd=course, capture_output=True, text=True)
+        result = subprocess.run([sys.executable, "-m", "hongong.classroom", "grade", "--jobs", "1"], cwd=course, capture_output=True, text=True)
         class_seconds = time.perf_counter() - start
         if result.returncode != 0:
             sys.exit(result.stdout + result.stderr)

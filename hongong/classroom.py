@@ -398,7 +398,10 @@ def grade(course: Path, assignments: list[str], options: list[str] = (), say=pri
                        + (f" {entry.get('execution_seconds', entry.get('seconds'))} s" if "seconds" in entry else ""),
                        file=sys.stdout)
         if entry["status"] in ("graded", "late"):
+            started = time.perf_counter()
             feedback = api.generate_feedback(assignment, student, force=True)
+            entry["feedback_seconds"] = round(time.perf_counter() - started, 1)
+            write_status(course, status)
             if not feedback["success"]:
                 say(f"  피드백을 만들지 못했습니다: {feedback.get('error', '')[-300:]}")
 

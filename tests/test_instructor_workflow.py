@@ -209,9 +209,9 @@ def snapshot(folder, assignment="ch07-1"):
         "SELECT sa.student_id, gc.name, g.auto_score, g.manual_score, g.needs_manual_grade, sa.timestamp "
         "FROM grade g JOIN submitted_notebook sn ON g.notebook_id = sn.id "
         "JOIN submitted_assignment sa ON sn.assignment_id = sa.id JOIN assignment a ON sa.assignment_id = a.id "
-        "JOIN grade_cell gc ON g.cell_id = gc.id WHERE a.name = ?", (assignment,)).fetchall())
+        "JOIN base_cell gc ON g.cell_id = gc.id WHERE a.name = ?", (assignment,)).fetchall())
     connection.close()
-    statuses = {s: {k: v for k, v in e.items() if k not in ("seconds", "execution_seconds", "peak_memory_mb")}
+    statuses = {s: {k: v for k, v in e.items() if k not in ("seconds", "execution_seconds", "feedback_seconds", "peak_memory_mb")}
                 for s, e in status(folder)[assignment].items()}
     feedback = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted((folder / "feedback").glob(f"*/{assignment}/*"))}
     return grades, statuses, feedback
@@ -248,6 +248,10 @@ def test_a_dask_cluster_that_loses_a_worker_mid_run_gives_identical_results(cour
                                      "--name", name], stderr=subprocess.DEVNULL, start_new_session=True)
                    for name in ("w1", "w2")]
         processes += workers
+        from distributed import Client
+
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(2, timeout=120)
         grading = subprocess.Popen([sys.executable, "-m", "hongong.classroom", "grade", "ch07-1", "--scheduler", address,
                                     CELL_TIMEOUT], cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         lines = []
