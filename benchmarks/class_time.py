@@ -23,24 +23,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from hongong.notebook import execute_notebook  # noqa: E402
-
-ASSIGNMENTS = ["ch07-1", "ch07-2", "ch07-3"]
-NBGRADER = Path(sys.executable).parent / "nbgrader"
+from scale_time import ASSIGNMENTS, class_course  # noqa: E402  (the same class of solutions)
 
 
 def main() -> None:
     learners = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     with tempfile.TemporaryDirectory(prefix="class-bench-") as folder:
-        course = Path(folder)
-        shutil.copy(ROOT / "nbgrader_config.py", course)
-        shutil.copytree(ROOT / "solutions", course / "solutions")
+        course = class_course(Path(folder), learners)
         raw = {}
         for assignment in ASSIGNMENTS:
-            subprocess.run([NBGRADER, "generate_assignment", assignment, "--force", "--log-level=WARN"], cwd=course, check=True)
-            for number in range(learners):
-                handed_in = course / "submitted" / f"learner{number:02d}" / assignment
-                handed_in.mkdir(parents=True)
-                shutil.copy(ROOT / "solutions" / assignment / f"{assignment}.ipynb", handed_in)
             probe = course / "raw" / assignment
             probe.mkdir(parents=True)
             shutil.copy(ROOT / "solutions" / assignment / f"{assignment}.ipynb", probe)

@@ -6,8 +6,9 @@
 - :mod:`hongong.plotting`: the Korean font for figures;
 - :mod:`hongong.apt`: Debian packages the set-up installs;
 - :mod:`hongong.grading`: what the exercises' test cells call;
-- :mod:`hongong.autograde` and :mod:`hongong.classroom`: the instructor's side (how a submission is
-  executed; grading a class, feedback, export, report).
+- :mod:`hongong.autograde`, :mod:`hongong.sandbox` and :mod:`hongong.classroom`: the instructor's side
+  (how a submission is executed, the sandbox it executes in; grading a class in parallel or on Dask,
+  feedback, export, report).
 """
 
 from hongong.data import CLASS_NAMES
