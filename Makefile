@@ -66,7 +66,7 @@ bench-class: setup ## print a class's grading time (make grade): per submission,
 	$(BIN)/python benchmarks/class_time.py $(LEARNERS)
 
 bench-scale: setup ## print a class graded serially, in parallel and on Dask; sandbox overhead; projection (LEARNERS=30)
-	$(BIN)/python benchmarks/scale_time.py $(LEARNERS)
+	$(BIN)/python benchmarks/scale_time.py $(LEARNERS) $(REPEATS)
 
 release: setup ## regenerate exercises/ (student release) from solutions/ with nbgrader
 	@for assignment in $(ASSIGNMENTS); do $(BIN)/nbgrader generate_assignment $$assignment --force --log-level=WARN || exit 1; done

@@ -41,7 +41,7 @@ c.Autograde.autograde_preprocessors = [
 c.ExecuteInScratch.notebook_timeout = 900             # seconds for a whole notebook (honest ones take 20-40 s)
 c.ExecuteInScratch.max_cell_output_bytes = 1_000_000  # text, images and HTML together; a figure is ~50 kB
 c.ExecuteInScratch.max_notebook_output_bytes = 5_000_000
-c.ExecuteInScratch.memory_bytes = 4 * 2**30           # the solutions peak at about 1.1 GB (kernel + executor)
+c.ExecuteInScratch.memory_bytes = 4 * 2**30           # the solutions peak at 1.1-1.9 GB (kernel + executor)
 c.ExecuteInScratch.max_processes = 1024               # processes + threads; TensorFlow starts a few dozen
 c.ExecuteInScratch.sandbox = True                     # `make grade NO_SANDBOX=1` turns it off, loudly
 

@@ -1,6 +1,6 @@
 """Print a class graded serially, in parallel and on Dask; the sandbox's overhead; a projection to 1,000 learners.
 
-    make bench-scale                 (or: .venv/bin/python benchmarks/scale_time.py [LEARNERS], default 30)
+    make bench-scale                 (or: .venv/bin/python benchmarks/scale_time.py [LEARNERS [REPEATS]], default 30 3)
 
 LEARNERS learners hand in the instructor's solution of each of the three assignments (every submission
 trains its model: the slow case). The same class is graded three times, each in a fresh copy of the
@@ -11,7 +11,7 @@ course directory, with `python -m hongong.classroom grade`:
 - Dask: `--dask`, a LocalCluster with one single-threaded worker per core.
 
 All three run in the sandbox, and must give the same scores. Then one solution notebook per assignment is
-executed through `hongong.sandbox.run` with and without the sandbox, three times each, alternating:
+executed through `hongong.sandbox.run` with and without the sandbox, REPEATS times each, alternating:
 the sandbox's overhead is the ratio of the medians (goal: at most 1.10).
 
 The projection to 1,000 learners × 3 notebooks on 10 workers of 4 cores uses what this run measured:
@@ -74,14 +74,14 @@ def grade(template: Path, arguments: list[str]) -> tuple[float, dict]:
     return seconds, {"status": status, "scores": scores}
 
 
-def sandbox_overhead() -> dict:
+def sandbox_overhead(repeats: int) -> dict:
     options = ExecuteInScratch(timeout=120).options()
     ratios = {}
     for assignment in ASSIGNMENTS:
         text = (ROOT / "solutions" / assignment / f"{assignment}.ipynb").read_text(encoding="utf-8")
         nbformat.reads(text, as_version=4)
         times = {True: [], False: []}
-        for _ in range(3):
+        for _ in range(repeats):
             for sandboxed in (True, False):
                 start = time.perf_counter()
                 answer = sandbox.run(text, f"{assignment}.ipynb", options | {"sandbox": sandboxed})
@@ -93,6 +93,7 @@ def sandbox_overhead() -> dict:
 
 def main() -> None:
     learners = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     submissions = learners * len(ASSIGNMENTS)
     with tempfile.TemporaryDirectory(prefix="scale-template-") as folder:
         template = class_course(Path(folder), learners)
@@ -112,8 +113,8 @@ def main() -> None:
     print(f"  per submission: execution {execution:.1f} s (alone), coordinator {recording:.1f} s "
           f"(nbgrader recording + feedback), peak memory {peak} MB")
 
-    print("sandbox overhead, one solution notebook each, median of 3 (sandboxed / unsandboxed):")
-    for assignment, (inside, outside) in sandbox_overhead().items():
+    print(f"sandbox overhead, one solution notebook each, median of {repeats} (sandboxed / unsandboxed):")
+    for assignment, (inside, outside) in sandbox_overhead(repeats).items():
         print(f"  {assignment}: {inside:.1f} s / {outside:.1f} s = {inside / outside:.2f}x (goal <= 1.10)")
 
     total, slots = 1000 * len(ASSIGNMENTS), 10 * 4
