@@ -96,7 +96,7 @@ class ExecuteInScratch(Execute):
 
             name = Path(resources.get("unique_key") or "submission").name + ".ipynb"
             answer = sandbox.run(nbformat.writes(nb), name, self.options())
-        METRICS[key] = {name: answer[name] for name in ("execution_seconds", "peak_memory_mb") if name in answer}
+        METRICS[key] = {field: answer[field] for field in ("execution_seconds", "peak_memory_mb") if field in answer}
         if answer["status"] != "ok":
             raise SubmissionFailed(answer["status"], answer["message"])
         return with_outputs_of(nb, nbformat.reads(answer["notebook"], as_version=4)), resources
@@ -134,23 +134,20 @@ def run_child(command: list[str], cwd: str, timeout: float, stdin: bytes, env: d
 
     child = subprocess.Popen(command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL, start_new_session=True, env=env)
-    deadline = time.monotonic() + timeout
+    deadline, send = time.monotonic() + timeout, stdin
     try:
-        out, _ = child.communicate(stdin, timeout=1)
-    except subprocess.TimeoutExpired:
-        out = None
-    try:
-        while out is None:
-            breach = watch() if watch else None
-            if breach or time.monotonic() > deadline:
-                kill_tree(child.pid)
-                child.communicate()
-                return breach or {"status": "timeout",
-                                  "message": f"노트북 전체 실행이 {timeout:.0f}초를 넘어 중단했습니다(끝나지 않는 반복문?)."}
+        while True:
             try:
-                out, _ = child.communicate(timeout=1)
+                out, _ = child.communicate(send, timeout=1)
+                break
             except subprocess.TimeoutExpired:
-                pass
+                send = None  # the input went with the first call; later calls only wait
+                breach = watch() if watch else None
+                if breach or time.monotonic() > deadline:
+                    kill_tree(child.pid)
+                    child.communicate()
+                    return breach or {"status": "timeout",
+                                      "message": f"노트북 전체 실행이 {timeout:.0f}초를 넘어 중단했습니다(끝나지 않는 반복문?)."}
     finally:
         if psutil.pid_exists(child.pid):
             kill_tree(child.pid)

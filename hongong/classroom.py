@@ -242,10 +242,7 @@ def ensure_in_gradebook(course: Path, assignment: str) -> bool:
 
 
 def grade_one(api, course: Path, assignment: str, student: str) -> dict:
-    """Autograde one submission with nbgrader, guarded; return its status entry."""
-    checked = precheck(course, assignment, student)
-    if checked:
-        return checked
+    """Autograde one submission that passed :func:`precheck` with nbgrader, guarded; return its status entry."""
     from hongong.autograde import METRICS
 
     database = course / "gradebook.db"
@@ -300,12 +297,11 @@ class Executions:
     """Executions of notebooks, ``jobs`` at a time, on local threads (each waits for its sandbox) or on Dask."""
 
     def __init__(self, settings: ClassGrading, say):
-        self.engine, self.client, self.cluster = "local", None, None
+        self.client, self.cluster = None, None
         self.jobs = settings.jobs or os.cpu_count() or 1
         if settings.dask or settings.scheduler:
             from distributed import Client, LocalCluster
 
-            self.engine = "dask"
             if settings.scheduler:
                 self.client = Client(settings.scheduler, timeout="30s")
                 say(f"Dask: {settings.scheduler}의 워커 {len(self.client.scheduler_info()['workers'])}개로 실행합니다.")

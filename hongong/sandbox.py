@@ -30,6 +30,7 @@ missing, once, in plain words; grading then refuses unless run with ``--no-sandb
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -133,6 +134,7 @@ def cgroup_version(root: Path = CGROUP_ROOT) -> int | None:
 
 # --- availability -----------------------------------------------------------------------------------
 
+@functools.cache  # once per process (the coordinator, each Dask worker); a failure raises and is not cached
 def check() -> None:
     """Raise :class:`SandboxUnavailable` with the reason when submissions cannot be sandboxed here."""
     bwrap = shutil.which("bwrap")
@@ -221,8 +223,6 @@ def run(notebook: str, name: str, options: dict) -> dict:
     ``max_cell_output_bytes``, ``max_notebook_output_bytes``, ``sandbox`` (False: no sandbox, only a
     scratch folder), ``memory_bytes``, ``max_processes``, ``tmp_bytes``.
     """
-    from hongong.autograde import run_child
-
     start = time.perf_counter()
     answer = _run(notebook, name, options)
     answer["execution_seconds"] = round(time.perf_counter() - start, 1)
