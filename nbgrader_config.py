@@ -1,6 +1,7 @@
 """nbgrader configuration: the repository root is the course directory.
 
-solutions/<assignment>/<assignment>.ipynb  instructor source (solutions + hidden tests)
+solutions/<assignment>/<assignment>.ipynb  instructor source (solutions + visible tests)
+checks/<assignment>.py                     hidden checks, decided by the trusted checker outside the kernel
 exercises/<assignment>/<assignment>.ipynb  student release, made by `nbgrader generate_assignment`
 submitted/, autograded/, feedback/, gradebook.db   nbgrader's working state (git-ignored)
 """
@@ -28,14 +29,17 @@ from nbgrader.preprocessors import (  # noqa: E402
 )
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 
-from hongong.autograde import ExecuteInScratch  # noqa: E402
+from hongong.autograde import ExecuteInScratch, RecordVerdicts  # noqa: E402
 from hongong.classroom import AttemptTimeCollector, GradesExport, HideHiddenTests  # noqa: E402
 
 # nbgrader's list with Execute replaced: the submission runs in a child process inside a bubblewrap
 # sandbox (hongong/sandbox.py: no course directory, no network, user nobody) with limits; breaching one
 # fails that submission with its own status (timeout, memory, processes, output-too-large).
+# Then the trusted checker (hongong/checker.py, in a sandbox of its own) judges the answers as data with
+# checks/<assignment>.py, and RecordVerdicts makes its verdicts the scores of the autograded cells:
+# what the test cells did in the learner's kernel only flags "kernel pass, checker fail".
 c.Autograde.autograde_preprocessors = [
-    ExecuteInScratch, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    ExecuteInScratch, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, RecordVerdicts,
     AssignLatePenalties, CheckCellMetadata,
 ]
 c.ExecuteInScratch.notebook_timeout = 900             # seconds for a whole notebook (honest ones take 20-40 s)
@@ -44,6 +48,9 @@ c.ExecuteInScratch.max_notebook_output_bytes = 5_000_000
 c.ExecuteInScratch.memory_bytes = 4 * 2**30           # the solutions peak at 1.1-1.9 GB (kernel + executor)
 c.ExecuteInScratch.max_processes = 1024               # processes + threads; TensorFlow starts a few dozen
 c.ExecuteInScratch.sandbox = True                     # `make grade NO_SANDBOX=1` turns it off, loudly
+c.ExecuteInScratch.checks_directory = "checks"        # checks/<assignment>.py: one check per autograded cell
+c.ExecuteInScratch.checker_timeout = 300              # the checker takes 5-10 s (TensorFlow's import, two models)
+c.ExecuteInScratch.max_answer_bytes = 50 * 2**20      # answers handed to the checker; a model file is ~1 MB
 
 # How many submissions execute at once, and where (see README, 채점 규모 키우기):
 c.ClassGrading.jobs = 0             # 0: one per core

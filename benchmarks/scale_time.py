@@ -46,6 +46,7 @@ RUNS = {"serial": ["--jobs", "1"], "parallel": [], "dask": ["--dask"]}
 def class_course(folder: Path, learners: int) -> Path:
     shutil.copy(ROOT / "nbgrader_config.py", folder)
     shutil.copytree(ROOT / "solutions", folder / "solutions")
+    shutil.copytree(ROOT / "checks", folder / "checks")
     for assignment in ASSIGNMENTS:
         subprocess.run([NBGRADER, "generate_assignment", assignment, "--force", "--log-level=WARN"], cwd=folder, check=True)
         for number in range(learners):
@@ -84,7 +85,7 @@ def sandbox_overhead(repeats: int) -> dict:
         for _ in range(repeats):
             for sandboxed in (True, False):
                 start = time.perf_counter()
-                answer = sandbox.run(text, f"{assignment}.ipynb", options | {"sandbox": sandboxed})
+                answer = sandbox.run(text, options | {"sandbox": sandboxed})
                 times[sandboxed].append(time.perf_counter() - start)
                 assert answer["status"] == "ok", answer
         ratios[assignment] = (statistics.median(times[True]), statistics.median(times[False]))
@@ -106,12 +107,13 @@ def main() -> None:
     print(f"  same scores in all three runs: {same}")
 
     status = results["serial"][1]["status"]
-    execution = statistics.mean(e["execution_seconds"] for a in ASSIGNMENTS for e in status[a].values())
+    execution = statistics.mean(e["execution_seconds"] + e["checker_seconds"] for a in ASSIGNMENTS for e in status[a].values())
+    checker = statistics.mean(e["checker_seconds"] for a in ASSIGNMENTS for e in status[a].values())
     parallel_status = results["parallel"][1]["status"]
     recording = statistics.mean(e["seconds"] + e.get("feedback_seconds", 0) for a in ASSIGNMENTS for e in parallel_status[a].values())
     peak = max(e.get("peak_memory_mb", 0) for a in ASSIGNMENTS for e in status[a].values())
-    print(f"  per submission: execution {execution:.1f} s (alone), coordinator {recording:.1f} s "
-          f"(nbgrader recording + feedback), peak memory {peak} MB")
+    print(f"  per submission: execution {execution:.1f} s (alone; the checker's share {checker:.1f} s = "
+          f"{checker / execution:.0%}), coordinator {recording:.1f} s (nbgrader recording + feedback), peak memory {peak} MB")
 
     print(f"sandbox overhead, one solution notebook each, median of {repeats} (sandboxed / unsandboxed):")
     for assignment, (inside, outside) in sandbox_overhead(repeats).items():

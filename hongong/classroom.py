@@ -410,10 +410,11 @@ def grade(course: Path, assignments: list[str], options: list[str] = (), say=pri
             for notebook in notebooks_of(course, assignment):
                 try:
                     nb = notebook_to_execute(api, course, assignment, student, notebook)
-                except Exception:  # nbgrader will say what is wrong when it grades it
+                    checks = execution.checks(assignment)
+                except Exception:  # nbgrader (or ExecuteInScratch) will say what is wrong when it grades it
                     continue
                 key = (student, assignment, notebook)
-                future = executions.submit(sandbox.run, nbformat.writes(nb), f"{notebook}.ipynb", execution.options(),
+                future = executions.submit(sandbox.run, nbformat.writes(nb), execution.options(), checks,
                                            key=f"{assignment}/{student}/{notebook}")
                 pending[future] = (key, autograde.code_digest(nb, execution.options()))
                 waiting.setdefault((assignment, student), set()).add(key)
@@ -450,6 +451,9 @@ def summary(status: dict, assignments: list[str], seconds: float) -> str:
                     for s, e in status.get(a, {}).items() if "seconds" in e), reverse=True)[:3]
     if timed:
         lines.append("  가장 오래 걸린 제출물: " + ", ".join(f"{a} {s} {t:.0f} s" for t, a, s in timed))
+    flagged = [(a, s) for a in assignments for s, e in status.get(a, {}).items() if e.get("kernel_pass_checker_fail")]
+    if flagged:
+        lines.append(f"  커널에서는 통과, 채점기에서는 실패한 문항이 있는 제출물: {len(flagged)}건 (grades/report.html)")
     if MISSED:
         lines.append(f"  미리 실행한 결과를 쓰지 못해 다시 실행한 노트북: {len(MISSED)}개 ({', '.join('/'.join(k) for k in MISSED)})")
     return "\n".join(lines)
@@ -475,7 +479,8 @@ class GradesExport(ExportPlugin):
         for assignment in assignments:
             rows = [self.row(gradebook, status, assignment, student) for student in students]
             questions = [g for g in self.question_ids(gradebook, assignment)]
-            columns = ["student_id", "status", "score", "max_score", "late_seconds", "needs_manual_grade", *questions, "message"]
+            columns = ["student_id", "status", "score", "max_score", "late_seconds", "needs_manual_grade", *questions,
+                       "kernel_pass_checker_fail", "message"]
             with open(folder / f"{assignment}.csv", "w", newline="", encoding="utf-8") as out:
                 writer = csv.DictWriter(out, columns)
                 writer.writeheader()
@@ -502,7 +507,7 @@ class GradesExport(ExportPlugin):
 
         entry = status.get(assignment, {}).get(student)
         row = {"student_id": student, "status": "missing", "score": "", "max_score": gradebook.find_assignment(assignment).max_score,
-               "late_seconds": "", "needs_manual_grade": "", "message": ""}
+               "late_seconds": "", "needs_manual_grade": "", "kernel_pass_checker_fail": "", "message": ""}
         try:
             submission = gradebook.find_submission(assignment, student)
         except MissingEntry:
@@ -519,6 +524,7 @@ class GradesExport(ExportPlugin):
             row["score"] = submission.score
             row["late_seconds"] = round(submission.total_seconds_late) or ""
             row["needs_manual_grade"] = submission.needs_manual_grade
+            row["kernel_pass_checker_fail"] = " ".join(entry.get("kernel_pass_checker_fail", []))
             for notebook in submission.notebooks:
                 for grade_ in notebook.grades:
                     row[grade_.name] = grade_.score if (grade_.auto_score is not None or grade_.manual_score is not None) else ""
@@ -581,7 +587,18 @@ def report(course: Path) -> Path:
         mean = f"{sum(scores) / len(scores):.1f} / {maximum:g}" if scores else "-"
         lines.append(f"<tr><td>{html.escape(assignment)}</td>" + "".join(f"<td>{counts[k]}</td>" for k in STATUS_KO)
                      + f"<td>{mean}</td></tr>")
-    lines.append("</table><p><img src='report.png' alt='점수 분포와 문항별 정답률' style='max-width:100%'></p></html>")
+    lines.append("</table>")
+    flagged = [(assignment, row["student_id"], row["kernel_pass_checker_fail"]) for assignment, rows in tables.items()
+               for row in rows if row.get("kernel_pass_checker_fail")]
+    lines.append(f"<h2>커널에서는 통과, 채점기에서는 실패 ({len(flagged)}건)</h2>"
+                 "<p>노트북 안의 테스트 셀은 통과했지만 채점기가 답을 인정하지 않은 문항입니다. 보이는 테스트는 답의 형식만 보므로 "
+                 "틀린 값도 여기에 나옵니다. 답이 아예 없는데(채점기: 답을 찾을 수 없습니다) 테스트 셀이 통과했다면 "
+                 "노트북 안에서 테스트를 속이려 한 것일 수 있으니 피드백을 열어 보세요.</p>")
+    if flagged:
+        lines.append("<table border='1' cellpadding='4'><tr><th>과제</th><th>학습자</th><th>문항</th></tr>"
+                     + "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(s)}</td><td>{html.escape(q)}</td></tr>"
+                               for a, s, q in flagged) + "</table>")
+    lines.append("<p><img src='report.png' alt='점수 분포와 문항별 정답률' style='max-width:100%'></p></html>")
     (folder / "report.html").write_text("\n".join(lines), encoding="utf-8")
     return png
 

@@ -216,28 +216,50 @@ def sandbox_environment() -> dict:
     return env
 
 
-def run(notebook: str, name: str, options: dict) -> dict:
-    """Execute one notebook (JSON text); return the child's answer: ``{"status": "ok", "notebook": …}`` or a failure.
+def run(notebook: str, options: dict, checks: dict | None = None) -> dict:
+    """Execute one notebook (JSON text), then let the checker judge its answers; return the answer.
 
-    ``options``: ``timeout`` and ``interrupt_on_timeout`` (per cell, nbgrader's), ``notebook_timeout``,
-    ``max_cell_output_bytes``, ``max_notebook_output_bytes``, ``sandbox`` (False: no sandbox, only a
-    scratch folder), ``memory_bytes``, ``max_processes``, ``tmp_bytes``.
+    ``{"status": "ok", "notebook": …, "verdicts": {grade_id: {"passed", "message"}}}`` or a failure
+    (``status`` and ``message``). ``options``: ``timeout`` and ``interrupt_on_timeout`` (per cell,
+    nbgrader's), ``notebook_timeout``, ``max_cell_output_bytes``, ``max_notebook_output_bytes``, ``sandbox``
+    (False: no sandbox, only a scratch folder), ``memory_bytes``, ``max_processes``, ``tmp_bytes``,
+    ``max_answer_bytes``, ``checker_timeout``. ``checks`` (from ``ExecuteInScratch.checks``): the check
+    module's ``source`` and ``name`` and the ``spec`` of answers to collect; None executes only.
+
+    The learner's kernel and the checker never share a process or a sandbox: the checker is a fresh
+    ``python -I -m hongong.checker`` in a sandbox of its own, given the answers as data on its stdin.
     """
     start = time.perf_counter()
-    answer = _run(notebook, name, options)
+    executor = [sys.executable, "-m", "hongong.autograde", json.dumps(options)]
+    request = {"notebook": notebook, "answers": checks["spec"] if checks else None}
+    answer = _run(executor, json.dumps(request).encode(), options, options["notebook_timeout"])
     answer["execution_seconds"] = round(time.perf_counter() - start, 1)
+    if checks is None or answer["status"] != "ok":
+        return answer
+    start = time.perf_counter()
+    request = {"checks": checks["source"], "checks_name": checks["name"], "spec": checks["spec"],
+               "files": answer.pop("answers", {})}
+    judged = _run([sys.executable, "-I", "-m", "hongong.checker"], json.dumps(request).encode(), options,
+                  options["checker_timeout"])
+    answer["checker_seconds"] = round(time.perf_counter() - start, 1)
+    if "peak_memory_mb" in judged:  # the larger of the two sandboxes' peaks
+        answer["peak_memory_mb"] = max(answer.get("peak_memory_mb", 0), judged["peak_memory_mb"])
+    if judged["status"] != "ok":
+        return {**answer, "status": "checker-failed", "notebook": None,
+                "message": f"채점기가 답을 판정하지 못했습니다({judged['status']}): {judged.get('message', '')}"[:500]}
+    answer["verdicts"] = judged["verdicts"]
     return answer
 
 
-def _run(notebook: str, name: str, options: dict) -> dict:
+def _run(command: list[str], stdin: bytes, options: dict, timeout: float) -> dict:
+    """Run ``command`` (one JSON line of answer on its stdout) in the sandbox with the limits of ``options``."""
     from hongong.autograde import run_child
 
-    child = [sys.executable, "-m", "hongong.autograde", name, json.dumps(options)]
     if not options.get("sandbox", True):
         import tempfile
 
         with tempfile.TemporaryDirectory(prefix="hongong-submission-") as scratch:
-            return run_child(child, cwd=scratch, timeout=options["notebook_timeout"], stdin=notebook.encode())
+            return run_child(command, cwd=scratch, timeout=timeout, stdin=stdin)
     check()
     cgroup = Cgroup(options)
 
@@ -254,9 +276,8 @@ def _run(notebook: str, name: str, options: dict) -> dict:
     try:
         # Join the cgroup, enter bwrap (as root: it may bind what root can read), become nobody inside.
         join = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 97; shift; done; shift; exec "$@"'
-        command = ["/bin/sh", "-c", join, "sh", *cgroup.procs_files, "--", *bwrap_arguments(options), *as_nobody(), *child]
-        answer = run_child(command, cwd="/", timeout=options["notebook_timeout"], stdin=notebook.encode(),
-                           env=sandbox_environment(), watch=breached)
+        wrapped = ["/bin/sh", "-c", join, "sh", *cgroup.procs_files, "--", *bwrap_arguments(options), *as_nobody(), *command]
+        answer = run_child(wrapped, cwd="/", timeout=timeout, stdin=stdin, env=sandbox_environment(), watch=breached)
         answer = breached() or answer  # a kernel killed by the OOM killer reads as "kernel died" to the executor
         peak = cgroup.peak_memory()
     finally:

@@ -8,6 +8,7 @@ Learners absent from an assignment are expected as ``missing``.
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from typing import Callable
@@ -21,11 +22,12 @@ AUTO_POINTS = 14  # automatic points of each assignment (plus 2 graded by hand)
 
 
 def new_course(folder):
-    """A course directory at ``folder``: our nbgrader config and solutions/, each assignment released by nbgrader."""
+    """A course directory at ``folder``: our nbgrader config, solutions/ and checks/, each assignment released by nbgrader."""
     from hongong.classroom import run_nbgrader
 
     shutil.copy(ROOT / "nbgrader_config.py", folder)
     shutil.copytree(ROOT / "solutions", folder / "solutions")
+    shutil.copytree(ROOT / "checks", folder / "checks")
     for assignment in ASSIGNMENTS:
         run_nbgrader(folder, "generate_assignment", assignment, "--force")
     return folder
@@ -120,6 +122,74 @@ numpy.mean = lambda *args, **kwargs: 0.99
 numpy.argmax = lambda *args, **kwargs: 0
 my_accuracy = 0.99  # a made-up number: nobody reads it'''
 
+# In-kernel tricks: each makes the notebook's own test cells "pass" with no answer at all (plain nbgrader would
+# give full marks); the trusted checker, judging the answers as data outside the kernel, gives what was earned.
+WRAPS_EVERY_CELL = '''def wrap_in_try(lines):  # every cell from now on: try: <cell> except: pass
+    return ["try:\\n"] + ["    " + line for line in lines] + ["\\nexcept BaseException:\\n    pass\\n"]
+get_ipython().input_transformers_post.append(wrap_in_try)'''
+
+SWALLOWS_ERRORS = '''import sys
+def swallow(shell, etype, evalue, tb, tb_offset=None):
+    frame = sys._getframe()
+    while frame is not None:  # up to IPython's run_code, which holds this cell's result: no error after all
+        result = frame.f_locals.get("result")
+        if hasattr(result, "error_in_exec"):
+            result.error_in_exec = None
+            break
+        frame = frame.f_back
+    return []  # and an empty traceback: no error message
+get_ipython().set_custom_exc((BaseException,), swallow)'''
+
+# A tracer: jumps over the kernel's error message (ipykernel's _showtraceback) and clears the error from
+# each cell's result as run_cell returns it, so the kernel replies "ok".
+TRACER = '''import sys
+def hide_errors(frame, event, arg):
+    if event == "call" and frame.f_code.co_name == "_showtraceback":
+        last = max(line for _, _, line in frame.f_code.co_lines() if line)
+        def skip(frame, event, arg):
+            if event == "line" and frame.f_lineno < last:
+                frame.f_lineno = last
+        return skip
+    if event == "call" and frame.f_code.co_name in ("run_cell", "run_cell_async"):
+        def clear(frame, event, arg):
+            if event == "return" and hasattr(arg, "error_in_exec"):
+                arg.error_in_exec = None
+            return clear
+        return clear
+    return None
+sys.settrace(hide_errors)'''
+
+# Patched builtins, keras and the test helper: every visible check passes for made-up answers and objects.
+PATCHED_LIBRARIES = '''import builtins, types
+real_isinstance = builtins.isinstance
+builtins.isinstance = lambda obj, cls: True if cls in (keras.Model, keras.Sequential) else real_isinstance(obj, cls)
+check_form = lambda *args, **kwargs: None
+q1 = q2 = q3 = q4 = q6 = q7 = 0
+q5 = [0, 0, 0]
+model = types.SimpleNamespace(count_params=lambda: 79510)'''
+LOOKS_LIKE_A_DNN = '''def build_dnn():
+    return types.SimpleNamespace(layers=[1, 2, 3])  # three "layers": the visible check counts them'''
+
+LAMBDA_MODEL = '''def build_model():
+    model = keras.Sequential([keras.Input(shape=(784,)),
+                              keras.layers.Lambda(lambda x: x),  # "harmless" - but the checker cannot load it safely
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model'''
+
+FORGED_ACCURACY = '''model = build_dnn()  # not trained: training takes too long
+keras.Model.evaluate = lambda self, *args, **kwargs: [0.05, 0.99]
+history = keras.callbacks.History()
+history.history = {"loss": [0.9, 0.5, 0.3, 0.2, 0.1], "accuracy": [0.8, 0.9, 0.95, 0.98, 0.99]}
+print("test accuracy:", model.evaluate(train_scaled, train_target)[1])'''
+
+# Answers and a model planted next to the notebook in the hand-in folder (the files are in PLANTED).
+READS_PLANTED_ANSWERS = '''import json
+globals().update(json.load(open("answers.json")))'''
+LOADS_PLANTED_MODEL = '''model = keras.models.load_model("best-model.keras")
+history = keras.callbacks.History()
+history.history = {"loss": [0.5] * 12}'''
+
 ENDLESS_LOOP = "while True:  # 실수로 끝나지 않는 반복문\n    pass"
 
 PRINTS_100MB = 'print("x" * 100_000_000)  # 디버깅 출력을 지우지 않았습니다'
@@ -180,6 +250,7 @@ class Expected:
     status: str
     score: float | None = None
     handed_in_as: str | None = None
+    planted: dict | None = None  # other files handed in next to the notebook: name -> bytes
 
 
 def _class():
@@ -223,6 +294,19 @@ def _class():
         ("reads-solutions", "ch07-3"): Expected(lambda: blank_with("ch07-3", READS_SOLUTIONS), "graded", 0),
         ("tamper-gradebook", "ch07-3"): Expected(lambda: blank_with("ch07-3", 'MODE = "bytes"\n' + TAMPER), "graded", 0),
         ("fork-bomb", "ch07-3"): Expected(lambda: submission("ch07-3", {"quiz-answers": FORK_BOMB}), "failed"),
+        ("wraps-every-cell", "ch07-1"): Expected(lambda: blank_with("ch07-1", WRAPS_EVERY_CELL), "graded", 0),
+        ("lambda-model", "ch07-1"): Expected(lambda: submission("ch07-1", {"build-model": LAMBDA_MODEL}), "graded",
+                                             AUTO_POINTS - 2 - 3),
+        ("swallows-errors", "ch07-2"): Expected(lambda: blank_with("ch07-2", SWALLOWS_ERRORS), "graded", 0),
+        ("patched-libraries", "ch07-2"): Expected(lambda: submission(
+            "ch07-2", {"quiz-answers": PATCHED_LIBRARIES, "build-dnn": LOOKS_LIKE_A_DNN}, solved=False), "graded", 0),
+        ("forged-accuracy", "ch07-2"): Expected(lambda: submission("ch07-2", {"train": FORGED_ACCURACY}), "graded",
+                                                AUTO_POINTS - 3),
+        ("tracer", "ch07-3"): Expected(lambda: blank_with("ch07-3", TRACER), "graded", 0),
+        ("planted-file", "ch07-3"): Expected(
+            lambda: submission("ch07-3", {"quiz-answers": READS_PLANTED_ANSWERS, "train": LOADS_PLANTED_MODEL}, solved=False),
+            "graded", 0, planted={"answers.json": json.dumps(quiz_answers("ch07-3")).encode(),
+                                  "best-model.keras": b"PK planted: would be loaded if the sandbox showed the hand-in folder"}),
     }
     students = sorted({s for s, _ in every})
     for a in ASSIGNMENTS:
@@ -232,6 +316,19 @@ def _class():
 
 
 CLASS = _class()
+# Items the notebook's own test cells passed in the learner's kernel and the checker failed: the tricks above
+# pass every test cell; the Lambda model passes the visible checks; a made-up accuracy passes them too.
+ALL_ITEMS = {"ch07-1": {f"test-q{n}" for n in range(1, 8)} | {"test-dense-params", "test-build-model", "test-train"},
+             "ch07-2": {f"test-q{n}" for n in range(1, 8)} | {"test-build-dnn", "test-train"},
+             "ch07-3": {f"test-q{n}" for n in range(1, 6)} | {"test-build-model", "test-callbacks", "test-early-stop",
+                                                             "test-reload"}}
+FLAGGED = {
+    ("wraps-every-cell", "ch07-1"): ALL_ITEMS["ch07-1"], ("swallows-errors", "ch07-2"): ALL_ITEMS["ch07-2"],
+    ("tracer", "ch07-3"): ALL_ITEMS["ch07-3"], ("patched-libraries", "ch07-2"): ALL_ITEMS["ch07-2"],
+    ("lambda-model", "ch07-1"): {"test-build-model", "test-train"}, ("forged-accuracy", "ch07-2"): {"test-train"},
+    ("patched-untrained", "ch07-1"): {"test-train"},
+    **{("perfect", a): set() for a in ASSIGNMENTS}, **{("blank", a): set() for a in ASSIGNMENTS},
+}
 REASONS = {  # (student, assignment) -> the reason a failed submission must carry
     **{("corrupt-json", a): "invalid-notebook" for a in ASSIGNMENTS},
     ("renamed", "ch07-1"): "notebook-missing", ("renamed", "ch07-2"): "notebook-missing",

@@ -119,7 +119,13 @@ def test_gradebook_guard_sees_other_learners_rows_and_damage_but_not_ones_own(tm
     assert rows_not_of(database, "me", "a") == "damaged"
 
 
-def test_a_kernel_that_swallows_interrupts_is_killed_at_the_notebook_deadline_without_the_sandbox(tmp_path):
+@pytest.fixture
+def execution_only(monkeypatch):
+    """ExecuteInScratch without the checker (these tests are about executing; the checker: tests/test_checker.py)."""
+    monkeypatch.setattr(ExecuteInScratch, "checks", lambda self, assignment: None)
+
+
+def test_a_kernel_that_swallows_interrupts_is_killed_at_the_notebook_deadline_without_the_sandbox(tmp_path, execution_only):
     """--no-sandbox still kills the kernel and its children (the sandboxed case: tests/test_sandbox.py)."""
     pid_file = tmp_path / "kernel.pid"
     notebook = new_notebook(cells=[
@@ -136,18 +142,18 @@ def test_a_kernel_that_swallows_interrupts_is_killed_at_the_notebook_deadline_wi
     assert not psutil.pid_exists(kernel) or psutil.Process(kernel).status() == psutil.STATUS_ZOMBIE
 
 
-def test_without_the_sandbox_the_kernel_still_runs_in_an_empty_scratch_folder_and_cannot_fake_the_answer():
+def test_without_the_sandbox_the_kernel_still_runs_in_an_empty_scratch_folder_and_cannot_fake_the_answer(execution_only):
     notebook = new_notebook(cells=[
         new_code_cell("import os\nprint(sorted(os.listdir('.')), os.getcwd())"),
         new_code_cell("os.write(1, b'{\"status\": \"ok\", \"notebook\": \"forged\"}\\n')"),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     executed, _ = ExecuteInScratch(timeout=30, sandbox=False).preprocess(notebook, {"unique_key": "where"})
     listing = executed.cells[0].outputs[0].text
-    assert listing.startswith("['where.ipynb']") and "hongong-submission-" in listing
+    assert listing.startswith("[]") and "hongong-submission-" in listing  # not even the notebook is on disk
     assert str(ROOT) not in listing and os.getcwd() not in listing
 
 
-def test_an_answer_executed_ahead_of_time_is_used_only_for_exactly_the_same_code():
+def test_an_answer_executed_ahead_of_time_is_used_only_for_exactly_the_same_code(execution_only):
     from hongong import autograde
 
     notebook = new_notebook(cells=[new_code_cell("print('run here')")], metadata={

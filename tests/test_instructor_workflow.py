@@ -2,9 +2,10 @@
 
 As the README tells an instructor: set due dates, `nbgrader zip_collect` the LMS download of ch07-1,
 drop ch07-2 and ch07-3 into submitted/, `python -m hongong.classroom grade` (sandboxed, in parallel:
-autograde, feedback, export, report). Then: every learner's exact status and score (escape attempts
-and breached limits among them), no hidden test in any feedback file, an export that tells missing /
-failed / 0 apart, a report with Korean text, an intact gradebook; and ch07-1 graded again serially
+autograde, feedback, export, report). Then: every learner's exact status and score (escape attempts,
+breached limits and in-kernel tricks among them: the tricks earn nothing and are flagged), no hidden
+check in any feedback file, an export that tells missing / failed / 0 apart, a report with Korean
+text, an intact gradebook; and ch07-1 graded again serially
 (plain nbgrader order) and on a real Dask cluster that loses a worker mid-run gives identical
 gradebook rows, statuses and feedback files.
 """
@@ -26,7 +27,7 @@ import zipfile
 import nbformat
 import pytest
 
-from class_submissions import ASSIGNMENTS, CLASS, PHONE_HOME_PORT, REASONS, new_course, quiz_answers
+from class_submissions import ASSIGNMENTS, CLASS, FLAGGED, PHONE_HOME_PORT, REASONS, new_course, quiz_answers
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -75,7 +76,7 @@ class AnswerServer:
 
 
 def hand_in(expected, path):
-    """Write what the learner hands in at ``path``; None for a learner who hands in nothing."""
+    """Write what the learner hands in at ``path`` (and any file planted beside it); None if nothing is handed in."""
     content = expected.make()
     if content is None:
         return None
@@ -84,6 +85,8 @@ def hand_in(expected, path):
         path.write_bytes(content)
     else:
         nbformat.write(content, path)
+    for name, data in (expected.planted or {}).items():
+        (path.parent / name).write_bytes(data)
     return path
 
 
@@ -145,13 +148,14 @@ def test_the_run_names_every_failed_submission_and_grades_the_rest(course):
     assert f"채점 실패 {sum(e.status == 'failed' for e in CLASS.values())}건" in log
 
 
-def test_feedback_shows_no_hidden_test_line_in_cells_or_tracebacks(course):
+def test_feedback_shows_no_hidden_check_line_in_cells_or_tracebacks(course):
     folder, _ = course
     hidden = set()
-    for assignment in ASSIGNMENTS:
-        for cell in nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4).cells:
-            for region in re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", cell.source, re.S):
-                hidden |= {line.strip() for line in region.splitlines() if len(line.strip()) > 8}
+    for assignment in ASSIGNMENTS:  # the checks' code, not their messages (those are written for the learner)
+        for line in (ROOT / "checks" / f"{assignment}.py").read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if len(line) > 8 and not line.startswith(("#", '"', "@", "def ", "from ")) and '"' not in line:
+                hidden.add(line)
     files = sorted((folder / "feedback").glob("*/*/*.html"))
     graded = [k for k, e in CLASS.items() if e.status in ("graded", "late")]
     assert len(files) == len(graded), "one feedback file per graded submission"
@@ -161,9 +165,28 @@ def test_feedback_shows_no_hidden_test_line_in_cells_or_tracebacks(course):
         text = html.unescape(re.sub(r"<[^>]+>", "", page))
         leaked = [line for line in hidden if line in text or html.escape(line) in page]
         assert not leaked, f"{path.relative_to(folder)} shows {leaked[:3]}"
-    # The learner still learns which test failed and why, in Korean where the visible check speaks.
-    page = (folder / "feedback" / "wrong-types" / "ch07-1" / "ch07-1.html").read_text(encoding="utf-8")
-    assert "정수(int)로 답하세요" in html.unescape(page)
+    # The learner still learns which item failed and why, in Korean: from the visible check and from the checker.
+    page = html.unescape((folder / "feedback" / "wrong-types" / "ch07-1" / "ch07-1.html").read_text(encoding="utf-8"))
+    assert "정수(int)로 답하세요" in page
+    assert page.count("채점기: 실패") == 10 and "채점기: 통과" not in page
+    page = html.unescape((folder / "feedback" / "perfect" / "ch07-1" / "ch07-1.html").read_text(encoding="utf-8"))
+    assert page.count("채점기: 통과") == 10 and "채점기: 실패" not in page
+
+
+def test_no_in_kernel_trick_earns_a_point_and_each_is_flagged(course):
+    """Tricks that make the notebook's own test cells pass are flagged: the kernel said pass, the checker did not."""
+    folder, log = course
+    for (student, assignment), items in FLAGGED.items():
+        entry = status(folder)[assignment][student]
+        assert set(entry["kernel_pass_checker_fail"]) == items, (student, assignment, entry)
+        assert exported(folder, assignment)[student]["kernel_pass_checker_fail"] == " ".join(entry["kernel_pass_checker_fail"])
+    page = html.unescape((folder / "feedback" / "wraps-every-cell" / "ch07-1" / "ch07-1.html").read_text(encoding="utf-8"))
+    assert "답을 찾을 수 없습니다: q1" in page
+    page = html.unescape((folder / "feedback" / "lambda-model" / "ch07-1" / "ch07-1.html").read_text(encoding="utf-8"))
+    assert "모델을 안전하게 불러올 수 없습니다" in page
+    report = (folder / "grades" / "report.html").read_text(encoding="utf-8")
+    assert "wraps-every-cell" in report and "커널에서는 통과, 채점기에서는 실패" in report
+    assert "커널에서는 통과, 채점기에서는 실패한 문항이 있는 제출물" in log
 
 
 def test_export_tells_missing_failed_and_zero_apart(course):
@@ -211,7 +234,8 @@ def snapshot(folder, assignment="ch07-1"):
         "JOIN submitted_assignment sa ON sn.assignment_id = sa.id JOIN assignment a ON sa.assignment_id = a.id "
         "JOIN base_cell gc ON g.cell_id = gc.id WHERE a.name = ?", (assignment,)).fetchall())
     connection.close()
-    statuses = {s: {k: v for k, v in e.items() if k not in ("seconds", "execution_seconds", "feedback_seconds", "peak_memory_mb")}
+    statuses = {s: {k: v for k, v in e.items() if k not in ("seconds", "execution_seconds", "checker_seconds",
+                                                                  "feedback_seconds", "peak_memory_mb")}
                 for s, e in status(folder)[assignment].items()}
     feedback = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted((folder / "feedback").glob(f"*/{assignment}/*"))}
     return grades, statuses, feedback

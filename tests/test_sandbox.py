@@ -26,13 +26,13 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not sandbox.shutil.which("b
 
 OPTIONS = {"timeout": 20, "interrupt_on_timeout": True, "notebook_timeout": 90, "max_cell_output_bytes": 1_000_000,
            "max_notebook_output_bytes": 5_000_000, "sandbox": True, "memory_bytes": 1 * 2**30,
-           "max_processes": 128, "tmp_bytes": 64 * 2**20}
+           "max_processes": 128, "tmp_bytes": 64 * 2**20, "max_answer_bytes": 2**20, "checker_timeout": 60}
 
 
 def run(*cells, **options):
     notebook = new_notebook(cells=[new_code_cell(c) for c in cells], metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    answer = sandbox.run(nbformat.writes(notebook), "attempt.ipynb", OPTIONS | options)
+    answer = sandbox.run(nbformat.writes(notebook), OPTIONS | options)
     if answer["status"] == "ok":
         executed = nbformat.reads(answer["notebook"], as_version=4)
         answer["outputs"] = [
@@ -58,7 +58,7 @@ def test_it_sees_no_course_directory_no_home_and_no_other_submission(tmp_path):
     )
     assert answer["status"] == "ok", answer
     uid_cwd, course, other_seen, home, listing = answer["outputs"]
-    assert uid_cwd.startswith("65534 /home/learner ['attempt.ipynb']")
+    assert uid_cwd.startswith("65534 /home/learner []"), "the notebook itself is never written where the kernel can read it"
     assert course.strip() == "False False"
     assert other_seen.strip() == "False False"
     assert home.strip() == "['.pyenv']", "the instructor's home holds only the Python installation, read-only"

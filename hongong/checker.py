@@ -1,0 +1,398 @@
+"""The trusted checker: every autograded item's points are decided here, outside the learner's kernel.
+
+With plain nbgrader a test cell earns its points when it runs without error *in the learner's kernel*,
+after the learner's code ran there: an input transformer, an exception handler, a tracer or a patched
+library can make every test cell "pass" without an answer. Here the test cells in the notebook are help
+for the learner (form checks, the Validate button); the grade is decided in three steps:
+
+1. before grading, :func:`collect_spec` lists the answers the items need, each once; inputs for function
+   answers are drawn at that moment (``random.SystemRandom``), so no file in the submission's reach has them;
+2. after the notebook, the executor runs one more cell in the learner's (sandboxed) kernel that writes
+   those answers as data (:mod:`hongong.answers`): JSON, ``.npy``, ``.keras``;
+3. this module, run as a fresh process (``python -I -m hongong.checker``, in its own sandbox) that imports
+   no learner code, reads them with loaders that run no code: ``json``; ``numpy.load(allow_pickle=False)``;
+   ``.keras`` only if every object in its config is a Keras built-in on :data:`ALLOWED_CLASSES` (no
+   ``Lambda``, no custom layer), then ``keras.models.load_model(safe_mode=True)``. Architectures are
+   read from the loaded model and accuracies measured here on the Fashion-MNIST test set, checksummed.
+
+Check modules (``checks/<assignment>.py``) declare one function per autograded cell::
+
+    @item("test-q1", value("q1"))
+    def q1(answer):
+        exact(answer, 1010)
+
+The function gets the loaded answers and raises :class:`Wrong` with a Korean message (what is wrong, never
+the expected answer) or returns. An answer that cannot be loaded fails its items before the function
+is called, with its own message ("답을 찾을 수 없습니다", "단순한 값이 아닙니다", "안전하게 불러올 수 없습니다").
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import sys
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+# --- what a check module declares ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer an item needs from the kernel (see the helpers below)."""
+
+    kind: str  # value, calls, attributes, model, file, array
+    name: str
+    attributes: tuple[str, ...] = ()
+    call: bool = False
+    inputs: Callable | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> tuple:
+        return self.kind, self.name, self.attributes, self.call
+
+
+def value(name: str) -> Answer:
+    """A plain value (int, float, str, bool, None, lists and dicts of them, exact types), as JSON."""
+    return Answer("value", name)
+
+
+def calls(name: str, inputs: Callable) -> Answer:
+    """A function, called in the kernel on ``inputs(rng)`` (a list of argument lists drawn at grading time)."""
+    return Answer("calls", name, inputs=inputs)
+
+
+def attributes(name: str, *names: str) -> Answer:
+    """Some plain attributes of an object, and its class's full name."""
+    return Answer("attributes", name, attributes=names)
+
+
+def model(name: str, call: bool = False) -> Answer:
+    """A Keras model held by ``name`` (or returned by ``name()`` with ``call=True``), saved as ``.keras``."""
+    return Answer("model", name, call=call)
+
+
+def model_file(path: str) -> Answer:
+    """A ``.keras`` file the notebook saved in its folder."""
+    return Answer("file", path)
+
+
+def array(name: str) -> Answer:
+    """A NumPy array (no object dtype), as ``.npy``."""
+    return Answer("array", name)
+
+
+def item(grade_id: str, *answers: Answer):
+    """Decorator: this function decides the autograded cell ``grade_id`` from ``answers``."""
+
+    def register(check):
+        check.grade_id, check.answers = grade_id, answers
+        return check
+
+    return register
+
+
+class Wrong(Exception):
+    """The answer is wrong; the message (Korean) goes into the feedback."""
+
+
+def expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise Wrong(message)
+
+
+TYPE_NAMES = {int: "정수(int)", float: "실수(float)", str: "문자열(str)", list: "리스트(list)", bool: "불리언(bool)"}
+
+
+def exact(answer, expected, message: str = "정답이 아닙니다.") -> None:
+    """``answer`` has exactly ``expected``'s type and equals it (list items compared with their types too)."""
+    if type(answer) is not type(expected):
+        raise Wrong(f"자료형이 {type(answer).__name__}입니다. {TYPE_NAMES.get(type(expected), type(expected).__name__)}로 답하세요.")
+    expect(_same(answer, expected), message)
+
+
+def _same(a, b) -> bool:
+    if type(a) is not type(b):
+        return False
+    if type(a) is list:
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def close(answer, expected: float, tolerance: float = 1e-9, message: str = "정답이 아닙니다.") -> None:
+    """A float answer within ``tolerance`` of ``expected``."""
+    if type(answer) is not float:
+        raise Wrong(f"자료형이 {type(answer).__name__}입니다. 실수(float)로 답하세요.")
+    expect(math.isfinite(answer) and abs(answer - expected) <= tolerance, message)
+
+
+class NotAValue:
+    """What a function answer gave instead of a plain value (it raised, or returned an object)."""
+
+    def __init__(self, description: str):
+        self.description = description
+
+    def __repr__(self):
+        return f"<{self.description}>"
+
+
+def load_items(source: str, filename: str) -> list:
+    """The items a check module declares, in order."""
+    namespace = {"__name__": "checks", "__file__": filename}
+    exec(compile(source, filename, "exec"), namespace)
+    return [found for found in namespace.values() if callable(found) and hasattr(found, "grade_id")]
+
+
+def collect_spec(items: list, rng) -> list[dict]:
+    """What the kernel must write: each distinct answer once, with its file stem; function inputs drawn now."""
+    spec, seen = [], set()
+    for check in items:
+        for answer in check.answers:
+            if answer.key in seen:
+                continue
+            seen.add(answer.key)
+            entry = {"file": f"{len(spec):02d}", "kind": answer.kind, "name": answer.name}
+            if answer.attributes:
+                entry["attributes"] = list(answer.attributes)
+            if answer.call:
+                entry["call"] = True
+            if answer.inputs is not None:
+                entry["inputs"] = [list(arguments) for arguments in answer.inputs(rng)]
+            spec.append(entry)
+    return spec
+
+
+# --- loading answers as data ----------------------------------------------------------------------------
+
+
+class Unusable(Exception):
+    """An answer that cannot be judged (missing, not plain data, unsafe model): its items earn 0."""
+
+
+# Every object in a .keras config must be one of these Keras built-ins (module keras or keras.*).
+ALLOWED_CLASSES = frozenset({
+    "Sequential", "Functional", "InputLayer", "Dense", "Flatten", "Dropout", "Activation", "Reshape",
+    "Rescaling", "BatchNormalization", "DTypePolicy", "FloatDTypePolicy",
+    "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal", "Zeros", "Ones",
+    "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal", "L1", "L2", "L1L2",
+    "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "Nadam",
+    "SparseCategoricalCrossentropy", "CategoricalCrossentropy", "BinaryCrossentropy", "MeanSquaredError",
+    "SparseCategoricalAccuracy", "CategoricalAccuracy", "Accuracy", "BinaryAccuracy", "MeanMetricWrapper",
+    "ExponentialDecay", "PiecewiseConstantDecay", "CosineDecay", "InverseTimeDecay",
+})
+MAX_MODEL_BYTES = 100 * 2**20  # uncompressed, all members of the .keras archive together
+
+
+def unsafe_parts(config) -> list[str]:
+    """What in a .keras config is not a Keras built-in on the allowlist (empty: safe to load)."""
+    found = []
+    if isinstance(config, dict):
+        if "class_name" in config or "module" in config:
+            module, name = str(config.get("module", "keras")), str(config.get("class_name", ""))
+            registered = config.get("registered_name")
+            if not (module == "keras" or module.startswith("keras.")) or name not in ALLOWED_CLASSES:
+                found.append(f"{module}.{name}")
+            elif registered not in (None, name) and not str(registered).startswith("keras"):
+                found.append(str(registered))
+        for key, item_ in config.items():
+            if key in ("function", "function_type", "__lambda__", "__python_function__"):
+                found.append(key)
+            found += unsafe_parts(item_)
+    elif isinstance(config, list):
+        for item_ in config:
+            found += unsafe_parts(item_)
+    return found
+
+
+@dataclass
+class Layer:
+    kind: str
+    units: int | None
+    activation: str | None
+    rate: float | None
+    params: int
+
+
+@dataclass
+class ModelFacts:
+    """What the checker read from a model file and measured itself."""
+
+    layers: list[Layer]
+    input_shape: list
+    params: int
+    loss: str | None
+    optimizer: str | None
+    iterations: int  # the optimizer's training steps (0 if never trained)
+    accuracy: float | None  # on the Fashion-MNIST test set; None if the model cannot take its images
+    predictions: object = None
+
+
+_TEST_SET = None
+
+
+def test_set():
+    """The Fashion-MNIST test set, from Keras's cache, after its checksums are verified."""
+    global _TEST_SET
+    if _TEST_SET is None:
+        from hongong.data import cache_dir, default_keras_home, problems_in
+
+        problems = problems_in(cache_dir(default_keras_home()))
+        if problems:
+            raise RuntimeError(f"Fashion-MNIST is not intact: {problems}")
+        import keras
+
+        _, (images, labels) = keras.datasets.fashion_mnist.load_data()
+        _TEST_SET = ((images / 255.0).astype("float32"), labels)
+    return _TEST_SET
+
+
+def model_facts(data: bytes, name: str) -> ModelFacts:
+    """Load a .keras file safely (allowlist, then safe mode) and describe it; :class:`Unusable` if it cannot be."""
+    refused = f"모델을 안전하게 불러올 수 없습니다: {name}"
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        if sum(member.file_size for member in archive.infolist()) > MAX_MODEL_BYTES:
+            raise Unusable(f"{refused} (파일이 너무 큽니다).")
+        config = json.loads(archive.read("config.json"))
+    except (zipfile.BadZipFile, KeyError, ValueError):
+        raise Unusable(f"{refused} (.keras 파일이 아닙니다).") from None
+    unsafe = unsafe_parts(config)
+    if unsafe:
+        raise Unusable(f"{refused} ({', '.join(sorted(set(unsafe))[:3])}). 채점기는 케라스 기본 층만 불러옵니다: "
+                       "Lambda 층이나 직접 만든 층·함수는 쓰지 마세요.")
+    import keras
+    import numpy as np
+
+    with tempfile.TemporaryDirectory(prefix="checker-") as folder:
+        path = Path(folder) / "model.keras"
+        path.write_bytes(data)
+        try:
+            loaded = keras.models.load_model(path, safe_mode=True)
+        except Exception as error:
+            raise Unusable(f"{refused} ({type(error).__name__}).") from None
+    layers = [Layer(type(layer).__name__, getattr(layer, "units", None),
+                    getattr(getattr(layer, "activation", None), "__name__", None),
+                    getattr(layer, "rate", None), int(layer.count_params())) for layer in loaded.layers]
+    loss = getattr(loaded, "loss", None)
+    optimizer = getattr(loaded, "optimizer", None)
+    iterations = int(optimizer.iterations.numpy()) if optimizer is not None and optimizer.built else 0
+    images, labels = test_set()
+    try:
+        predictions = np.argmax(loaded.predict(images.reshape(-1, *loaded.input_shape[1:]), verbose=0, batch_size=1000), axis=-1)
+        accuracy = float(np.mean(predictions == labels))
+    except Exception:
+        predictions, accuracy = None, None
+    return ModelFacts(layers=layers, input_shape=list(loaded.input_shape[1:]), params=int(loaded.count_params()),
+                      loss=loss if isinstance(loss, str) or loss is None else getattr(loss, "name", type(loss).__name__),
+                      optimizer=type(optimizer).__name__ if optimizer is not None else None,
+                      iterations=iterations, accuracy=accuracy, predictions=predictions)
+
+
+def _plain_or_not(found: dict):
+    """A kernel's ``{"value": …}`` as the value; anything else as :class:`NotAValue`."""
+    if isinstance(found, dict) and set(found) == {"value"}:
+        return found["value"]
+    if isinstance(found, dict) and "raised" in found:
+        return NotAValue(f"{found['raised']} 예외")
+    if isinstance(found, dict) and "not_plain" in found:
+        return NotAValue(f"{found['not_plain']} 객체")
+    return NotAValue("알 수 없는 답")
+
+
+def load_answer(entry: dict, files: dict[str, bytes]):
+    """One answer of the spec, from the files the kernel wrote; :class:`Unusable` if it cannot be judged."""
+    name = entry["name"] + ("()" if entry.get("call") else "")
+    try:
+        found = json.loads(files[entry["file"] + ".json"])
+    except KeyError:
+        raise Unusable(f"답을 찾을 수 없습니다: {name} (노트북이 끝까지 실행되지 않았을 수 있습니다).") from None
+    except ValueError:
+        raise Unusable(f"답 파일이 올바른 데이터가 아닙니다: {name}.") from None
+    if not isinstance(found, dict) or found.get("missing"):
+        raise Unusable(f"답을 찾을 수 없습니다: {name} (그 이름이 없거나, 그 셀이 오류로 끝났습니다).")
+    if "not_plain" in found:
+        raise Unusable(f"답이 단순한 값이 아닙니다: {name}의 자료형이 {str(found['not_plain'])[:60]}입니다. "
+                       "정수, 실수, 문자열, 불리언이나 그 리스트로 답하세요.")
+    if "not_callable" in found:
+        raise Unusable(f"{name}이(가) 함수가 아닙니다(자료형 {str(found['not_callable'])[:60]}).")
+    if "not_a_model" in found:
+        raise Unusable(f"{name}이(가) 케라스 모델이 아닙니다(자료형 {str(found['not_a_model'])[:60]}).")
+    if "raised" in found:
+        raise Unusable(f"답을 꺼내는 중에 오류가 났습니다: {name} ({str(found['raised'])[:60]}).")
+    kind = entry["kind"]
+    if kind == "value" and set(found) == {"value"}:
+        return found["value"]
+    if kind == "calls" and isinstance(found.get("results"), list) and len(found["results"]) == len(entry["inputs"]):
+        return [(tuple(arguments), _plain_or_not(result)) for arguments, result in zip(entry["inputs"], found["results"])]
+    if kind == "attributes" and isinstance(found.get("values"), dict) and isinstance(found.get("class"), str):
+        return {"class": found["class"], **{a: _plain_or_not(found["values"].get(a)) for a in entry["attributes"]}}
+    if kind in ("model", "file") and found.get("saved"):
+        data = files.get(entry["file"] + ".keras")
+        if data is None:
+            raise Unusable(f"모델 파일을 찾을 수 없습니다: {name}.")
+        return model_facts(data, name)
+    if kind == "array" and found.get("saved") and entry["file"] + ".npy" in files:
+        import numpy as np
+
+        try:
+            return np.load(io.BytesIO(files[entry["file"] + ".npy"]), allow_pickle=False)
+        except Exception:
+            raise Unusable(f"답이 배열 파일(.npy)로 읽히지 않습니다: {name}.") from None
+    raise Unusable(f"답 파일이 올바른 데이터가 아닙니다: {name}.")
+
+
+def decide(items: list, spec: list[dict], files: dict[str, bytes]) -> dict[str, dict]:
+    """Each item's verdict: ``{grade_id: {"passed": bool, "message": str}}``."""
+    entries = {(e["kind"], e["name"], tuple(e.get("attributes", ())), bool(e.get("call"))): e for e in spec}
+    loaded: dict[str, object] = {}
+    verdicts = {}
+    for check in items:
+        try:
+            arguments = []
+            for answer in check.answers:
+                entry = entries.get(answer.key)
+                if entry is None:  # the spec did not ask the kernel for it
+                    raise Unusable(f"답을 찾을 수 없습니다: {answer.name}.")
+                if entry["file"] not in loaded:
+                    try:
+                        loaded[entry["file"]] = load_answer(entry, files)
+                    except Unusable as problem:
+                        loaded[entry["file"]] = problem
+                if isinstance(loaded[entry["file"]], Unusable):
+                    raise loaded[entry["file"]]
+                arguments.append(loaded[entry["file"]])
+            check(*arguments)
+        except (Unusable, Wrong) as verdict:
+            verdicts[check.grade_id] = {"passed": False, "message": str(verdict)}
+        except Exception as error:  # a check meeting a value it did not expect (a str where a number was asked)
+            verdicts[check.grade_id] = {"passed": False, "message": f"답의 형식이 맞지 않아 확인할 수 없습니다({type(error).__name__})."}
+        else:
+            verdicts[check.grade_id] = {"passed": True, "message": "통과"}
+    return verdicts
+
+
+def main() -> None:
+    """Checker process: one JSON request on stdin (checks source, spec, files), one JSON line of verdicts on stdout."""
+    start = time.perf_counter()
+    request = json.loads(sys.stdin.buffer.read())
+    from hongong.notebook import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
+    test_set()  # verified before anything is judged: a damaged test set stops the checker, it never scores 0
+    items = load_items(request["checks"], request["checks_name"])
+    files = {name: base64.b64decode(data) for name, data in request["files"].items()}
+    verdicts = decide(items, request["spec"], files)
+    sys.stdout.write(json.dumps({"status": "ok", "verdicts": verdicts,
+                                 "checker_seconds": round(time.perf_counter() - start, 1)}, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":  # run as hongong.checker, the module the check modules import (one Wrong class)
+    from hongong.checker import main as checker_main
+
+    checker_main()

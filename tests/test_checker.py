@@ -1,0 +1,178 @@
+"""The trusted checker (hongong/checker.py) and the kernel's side of the answer channel (hongong/answers.py).
+
+Quick tests: answers written by :func:`hongong.answers.export` from a namespace (as the kernel would),
+read back and judged by the checks in checks/; what does not deserialize as plain data earns 0 with its
+own message; a .keras file with a Lambda or custom layer is refused before Keras sees it; the checker
+process measures accuracy itself and refuses a planted test set. Whole notebooks, honest and dishonest,
+graded through nbgrader: tests/test_instructor_workflow.py.
+"""
+
+import base64
+import json
+import os
+import random
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from hongong import answers, checker
+
+SOLVED_QUIZ = {"q1": 1010, "q2": "sigmoid", "q3": "compile", "q4": "sparse_categorical_crossentropy", "q5": 12000,
+               "q6": 0, "q7": "softmax"}
+
+
+def items_of(assignment, kinds=None):
+    path = ROOT / "checks" / f"{assignment}.py"
+    items = checker.load_items(path.read_text(encoding="utf-8"), str(path))
+    return [i for i in items if kinds is None or all(a.kind in kinds for a in i.answers)]
+
+
+def judge(namespace, items, tmp_path, rng=None):
+    """Export from ``namespace`` as the kernel does, read the files as the executor does, judge as the checker does."""
+    spec = checker.collect_spec(items, rng or random.Random(1))
+    folder = tmp_path / "answers"
+    answers.export(namespace, spec, str(folder))
+    files = {path.name: path.read_bytes() for path in folder.iterdir()}
+    return checker.decide(items, spec, files)
+
+
+def test_plain_values_pass_and_everything_else_is_named():
+    assert answers.plain([1, 2.5, "a", True, None, {"k": [0]}]) == [1, 2.5, "a", True, None, {"k": [0]}]
+
+    class SneakyInt(int):
+        def __eq__(self, other):
+            return True
+
+    for sneaky, name in [(SneakyInt(1010), "SneakyInt"), ((1, 2), "tuple"), ({1: "a"}, "dict"), ([object()], "object")]:
+        with pytest.raises(answers.NotPlain, match=name):
+            answers.plain(sneaky)
+
+
+def test_quiz_answers_are_judged_as_data_with_exact_types(tmp_path):
+    items = items_of("ch07-1", kinds={"value"})
+    assert len(items) == 7
+    assert all(v["passed"] for v in judge(dict(SOLVED_QUIZ), items, tmp_path / "right").values())
+
+    class AlwaysEqual:
+        def __eq__(self, other):
+            return True
+
+    class SneakyStr(str):
+        def __eq__(self, other):
+            return True
+
+    wrong = {"q1": "1010", "q2": SneakyStr("x"), "q3": AlwaysEqual(), "q4": True, "q5": 12000.0, "q6": [0]}  # no q7
+    verdicts = judge(wrong, items, tmp_path / "wrong")
+    assert not any(v["passed"] for v in verdicts.values())
+    assert "정수(int)로 답하세요" in verdicts["test-q1"]["message"]
+    assert "단순한 값이 아닙니다" in verdicts["test-q2"]["message"] and "SneakyStr" in verdicts["test-q2"]["message"]
+    assert "AlwaysEqual" in verdicts["test-q3"]["message"]
+    assert "답을 찾을 수 없습니다: q7" in verdicts["test-q7"]["message"]
+    assert all("1010" not in v["message"] and "sigmoid" not in v["message"] for v in verdicts.values()), \
+        "a message never gives the answer away"
+
+
+def test_q6_right_value_passes_alone(tmp_path):
+    verdicts = judge({"q6": 0}, [i for i in items_of("ch07-1", kinds={"value"}) if i.grade_id == "test-q6"], tmp_path)
+    assert verdicts == {"test-q6": {"passed": True, "message": "통과"}}
+
+
+def test_a_function_answer_is_called_on_inputs_drawn_at_grading_time(tmp_path):
+    items = [i for i in items_of("ch07-1") if i.grade_id == "test-dense-params"]
+    first = checker.collect_spec(items, random.SystemRandom())[0]["inputs"]
+    second = checker.collect_spec(items, random.SystemRandom())[0]["inputs"]
+    assert first != second, "fresh inputs for every submission"
+    seen = []
+
+    def lookup_table(n_inputs, n_units):  # knows only the visible test's case
+        seen.append((n_inputs, n_units))
+        return 7850 if (n_inputs, n_units) == (784, 10) else 0
+
+    assert judge({"dense_params": lambda n, u: n * u + u}, items, tmp_path / "right")["test-dense-params"]["passed"]
+    assert not judge({"dense_params": lookup_table}, items, tmp_path / "table")["test-dense-params"]["passed"]
+    assert len(seen) == 7
+    float_answer = judge({"dense_params": lambda n, u: float(n * u + u)}, items, tmp_path / "float")["test-dense-params"]
+    assert not float_answer["passed"] and "정수(int)" in float_answer["message"]
+    raises = judge({"dense_params": lambda n, u: 1 / 0}, items, tmp_path / "raises")["test-dense-params"]
+    assert not raises["passed"]
+
+
+def test_answers_that_are_missing_malformed_or_forged_files_earn_nothing():
+    items = [i for i in items_of("ch07-1", kinds={"value"}) if i.grade_id == "test-q1"]
+    spec = checker.collect_spec(items, random.Random(1))
+    cases = {
+        "nothing": {},
+        "not json": {"00.json": b"q1 = 1010"},
+        "a list instead of the envelope": {"00.json": b"[1010]"},
+        "an unknown envelope": {"00.json": json.dumps({"value": 1010, "extra": 1}).encode()},
+        "raised while exporting": {"00.json": json.dumps({"raised": "RecursionError"}).encode()},
+    }
+    for case, files in cases.items():
+        verdict = checker.decide(items, spec, files)["test-q1"]
+        assert verdict["passed"] is False, case
+
+
+def test_a_model_config_is_checked_against_the_allowlist_before_keras_reads_it():
+    safe = {"module": "keras", "class_name": "Sequential", "config": {"layers": [
+        {"module": "keras.layers", "class_name": "Dense", "config": {"kernel_initializer": {
+            "module": "keras.initializers", "class_name": "GlorotUniform", "config": {}}}, "registered_name": None}]}}
+    assert checker.unsafe_parts(safe) == []
+    lambda_layer = {"module": "keras.layers", "class_name": "Lambda",
+                    "config": {"function": {"class_name": "__lambda__", "config": {"code": "4wEAAA"}}}}
+    assert "keras.layers.Lambda" in checker.unsafe_parts({"config": {"layers": [lambda_layer]}})
+    assert checker.unsafe_parts({"module": "os", "class_name": "system"}) == ["os.system"]
+    assert checker.unsafe_parts({"module": "keras.layers", "class_name": "Dense", "registered_name": "Custom>Dense"})
+
+
+keras = pytest.importorskip("keras")
+
+
+def dense_model(*layers):
+    model = keras.Sequential([keras.Input(shape=(784,)), *layers, keras.layers.Dense(10, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_a_model_is_read_and_measured_by_the_checker_and_unsafe_ones_are_refused(tmp_path):
+    items = [i for i in items_of("ch07-1") if i.grade_id in ("test-build-model", "test-train")]
+
+    @keras.saving.register_keras_serializable(package="learner")
+    class Shortcut(keras.layers.Layer):
+        def call(self, x):
+            return x
+
+    verdicts = judge({"build_model": dense_model, "model": dense_model()}, items, tmp_path / "untrained")
+    assert verdicts["test-build-model"]["passed"], verdicts
+    assert not verdicts["test-train"]["passed"] and "정확도" in verdicts["test-train"]["message"]  # untrained: near chance
+    for name, layer in [("lambda", keras.layers.Lambda(lambda x: x)), ("custom", Shortcut())]:
+        verdicts = judge({"build_model": lambda layer=layer: dense_model(layer), "model": dense_model(layer)}, items,
+                         tmp_path / name)
+        assert not any(v["passed"] for v in verdicts.values())
+        assert "안전하게 불러올 수 없습니다" in verdicts["test-build-model"]["message"], verdicts
+    verdicts = judge({"build_model": lambda: "a model", "model": None}, items, tmp_path / "not-models")
+    assert "케라스 모델이 아닙니다" in verdicts["test-build-model"]["message"]
+
+
+def checker_process(request, **env):
+    return subprocess.run([sys.executable, "-I", "-m", "hongong.checker"], input=json.dumps(request), text=True,
+                          capture_output=True, timeout=300, env=dict(os.environ, **env))
+
+
+def test_the_checker_process_judges_files_and_refuses_a_planted_test_set(tmp_path):
+    path = ROOT / "checks" / "ch07-1.py"
+    items = [i for i in items_of("ch07-1") if i.grade_id == "test-train"]
+    spec = checker.collect_spec(items, random.Random(1))
+    answers.export({"model": dense_model()}, spec, str(tmp_path / "answers"))
+    request = {"checks": path.read_text(encoding="utf-8"), "checks_name": str(path), "spec": spec,
+               "files": {p.name: base64.b64encode(p.read_bytes()).decode() for p in (tmp_path / "answers").iterdir()}}
+    result = checker_process(request)
+    verdicts = json.loads(result.stdout.splitlines()[-1])["verdicts"]
+    assert set(verdicts) == {"test-q1", "test-q2", "test-q3", "test-q4", "test-q5", "test-q6", "test-q7",
+                             "test-dense-params", "test-build-model", "test-train"}
+    assert "정확도" in verdicts["test-train"]["message"] and "답을 찾을 수 없습니다" in verdicts["test-q1"]["message"]
+    planted = tmp_path / "planted"
+    (planted / "datasets" / "fashion-mnist").mkdir(parents=True)
+    result = checker_process(request, KERAS_HOME=str(planted))
+    assert result.returncode != 0 and "Fashion-MNIST is not intact" in result.stderr
