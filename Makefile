@@ -83,8 +83,8 @@ grade: setup ## autograde (sandboxed, in parallel), feedback, grades/*.csv, repo
 export: setup ## write grades/*.csv again from the gradebook (after manual grading)
 	$(BIN)/nbgrader export --log-level=WARN
 
-lab: setup ## open JupyterLab (with nbgrader's Validate button) in this environment
-	$(BIN)/jupyter lab --notebook-dir=$(CURDIR)
+lab: setup ## open JupyterLab (with nbgrader's Validate button) in this environment; formgrader with a CSP
+	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) --config=$(CURDIR)/jupyter_server_config.py
 
 clean: ## remove the built book and its execution cache (keeps .venv and .keras)
 	rm -rf _build

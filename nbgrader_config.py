@@ -31,15 +31,18 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 
 from hongong.autograde import ExecuteInScratch, RecordVerdicts  # noqa: E402
 from hongong.classroom import AttemptTimeCollector, GradesExport, HideHiddenTests  # noqa: E402
+from hongong.inert import MakeInert, feedback_exporter  # noqa: E402
 
 # nbgrader's list with Execute replaced: the submission runs in a child process inside a bubblewrap
-# sandbox (hongong/sandbox.py: no course directory, no network, user nobody) with limits; breaching one
+# sandbox (hongong/sandbox.py: no course directory, no network, a uid of its own, seccomp) with limits; breaching one
 # fails that submission with its own status (timeout, memory, processes, output-too-large).
 # Then the trusted checker (hongong/checker.py, in a sandbox of its own) judges the answers as data with
 # checks/<assignment>.py, and RecordVerdicts makes its verdicts the scores of the autograded cells:
 # what the test cells did in the learner's kernel only flags "kernel pass, checker fail".
+# MakeInert (hongong/inert.py) right after the execution: no script, event handler, javascript: URL, iframe or
+# form in any output or markdown cell reaches autograded/, formgrader or the feedback (nh3 allowlist).
 c.Autograde.autograde_preprocessors = [
-    ExecuteInScratch, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, RecordVerdicts,
+    ExecuteInScratch, MakeInert, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, RecordVerdicts,
     AssignLatePenalties, CheckCellMetadata,
 ]
 c.ExecuteInScratch.notebook_timeout = 900             # seconds for a whole notebook (honest ones take 20-40 s)
@@ -47,6 +50,7 @@ c.ExecuteInScratch.max_cell_output_bytes = 1_000_000  # text, images and HTML to
 c.ExecuteInScratch.max_notebook_output_bytes = 5_000_000
 c.ExecuteInScratch.memory_bytes = 4 * 2**30           # the solutions peak at 1.1-1.9 GB (kernel + executor)
 c.ExecuteInScratch.max_processes = 1024               # processes + threads; TensorFlow starts a few dozen
+c.ExecuteInScratch.cpus = 1.0                         # CPU time per submission, in cores (cgroup quota)
 c.ExecuteInScratch.sandbox = True                     # `make grade NO_SANDBOX=1` turns it off, loudly
 c.ExecuteInScratch.checks_directory = "checks"        # checks/<assignment>.py: one check per autograded cell
 c.ExecuteInScratch.checker_timeout = 300              # the checker takes 5-10 s (TensorFlow's import, two models)
@@ -57,8 +61,10 @@ c.ClassGrading.jobs = 0             # 0: one per core
 c.ClassGrading.dask = False         # True: on a Dask LocalCluster of `jobs` workers
 c.ClassGrading.scheduler = ""       # "tcp://HOST:8786": on an existing Dask cluster
 
-# Feedback shows no hidden test: not in the cells, not in tracebacks (nbgrader#917, #1363).
-c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+# Feedback shows no hidden test: not in the cells, not in tracebacks (nbgrader#917, #1363). Learner content is
+# made inert again (a notebook autograded some other way), and the page forbids every script (CSP <meta>).
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, MakeInert, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.exporter_class = feedback_exporter()
 
 # `nbgrader export` writes grades/<assignment>.csv and grades/grades.csv with a status per learner:
 # graded, late, failed (with the reason) or missing: never a 0 that was not earned.
@@ -70,6 +76,18 @@ c.ExportApp.plugin_class = GradesExport
 # Due dates go in as ISO 8601 with the offset: nbgrader db assignment add ch07-1 --duedate=2026-12-07T23:59:59+09:00
 c.ZipCollectApp.collector_plugin = AttemptTimeCollector  # reads the attempt time correctly (see its docstring)
 c.AttemptTimeCollector.utc_offset = "+09:00"             # the LMS's clock (KST)
+# nbgrader matches the pattern against the extracted file's whole path: the folders before the last '/' are
+# skipped, so an underscore in the course's path or the archive's name does not hide every submission.
 c.AttemptTimeCollector.named_regexp = (
-    r"^[^_]+_(?P<student_id>[^_]+)_attempt_(?P<timestamp>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})_(?P<file_id>.+)$"
+    r"^(?:.*/)?[^_/]+_(?P<student_id>[^_/]+)_attempt_(?P<timestamp>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})"
+    r"_(?P<file_id>[^/]+)$"
 )
+
+# Each archive in downloaded/<assignment>/archive/ is unpacked within limits, the archives inside it
+# included (hongong/collect_limits.py): one over a limit, damaged, or holding a '..'/absolute path or a
+# link is refused with one log line and nothing of it extracted; the other archives are collected.
+from hongong.collect_limits import LimitedExtractor  # noqa: E402
+c.ZipCollectApp.extractor_plugin = LimitedExtractor
+c.LimitedExtractor.max_bytes = 500 * 10**6  # bytes written, counted as they are written (headers can lie)
+c.LimitedExtractor.max_files = 10_000       # files and folders
+c.LimitedExtractor.max_depth = 2            # the downloaded archive and the archives inside it, no deeper

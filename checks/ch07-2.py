@@ -55,7 +55,7 @@ def build_dnn(facts):
 @item("test-train", model("model"))
 def trained(facts):
     expect(facts.params == 79510, "model의 파라미터가 79,510개가 아닙니다. build_dnn()으로 만든 모델을 훈련하세요.")
-    expect(facts.optimizer == "Adam", "model이 Adam 옵티마이저로 훈련되지 않았습니다.")
+    expect(facts.optimizer == "Adam", "model이 Adam 옵티마이저로 compile()되어 있지 않습니다.")
     # The solution trained with seeds 42-46 reaches 0.8288-0.8427 (seed 42: 0.8288): 0.81 is 0.019 below the lowest.
     expect(facts.accuracy is not None and facts.accuracy >= 0.81,
            f"채점기가 테스트 세트로 잰 model의 정확도가 {facts.accuracy or 0:.4f}로 기준 0.81에 못 미칩니다. 훈련했나요?")

@@ -2,11 +2,11 @@
 
 One function per autograded cell (its grade_id), judging the answers it declares as data, outside the
 learner's kernel (see hongong/checker.py). Messages say what is wrong, never the expected answer.
-Early stopping is judged from the two model files alone (the optimizer's step counts), not from the
-learner's ``history``, which code in the kernel could rewrite.
+Early stopping is judged from the learner's ``epochs_until_stop`` called on cases drawn at grading time,
+not from the training run: its ``history`` and the optimizer's step counts are numbers the kernel can set.
 """
 
-from hongong.checker import attributes, close, exact, expect, item, model, model_file, value
+from hongong.checker import attributes, calls, close, exact, expect, item, model, model_file, value
 
 
 @item("test-q1", value("q1"))
@@ -62,15 +62,45 @@ def callbacks(checkpoint, early_stopping):
            "early_stopping_cb의 설정(patience, 가장 좋은 가중치로 되돌리기)이 문제와 다릅니다.")
 
 
-@item("test-early-stop", model("model"), model_file("best-model.keras"))
-def stopped_early(live, best):
-    # Steps the optimizer took: the live model's count is the whole training, the checkpoint's the best epoch's.
-    # Early stopping with patience 2 stops exactly 2 epochs after the best one: live = best + 2 epochs.
-    steps_per_epoch, remainder = divmod(live.iterations - best.iterations, 2)
-    expect(steps_per_epoch > 0 and remainder == 0 and best.iterations % steps_per_epoch == 0,
-           "훈련이 가장 좋은 에포크의 2 에포크 뒤에 멈추지 않았습니다. fit()에 두 콜백을 모두 주었나요?")
-    epochs_run = live.iterations // steps_per_epoch
-    expect(2 <= epochs_run < 20, f"{epochs_run} 에포크를 훈련했습니다. 조기 종료로 20 에포크 전에 멈춰야 합니다.")
+def stopping_cases(rng):
+    """Validation losses and patiences the learner's function has never seen, drawn when grading starts.
+
+    Losses wander down and up in steps of 0.01, so ties (which are not improvements) come up; one fixed case
+    holds a tie right before the stop.
+    """
+    cases = [[[0.5, 0.4, 0.4, 0.3], 1]]
+    for _ in range(7):
+        level, losses = rng.uniform(0.4, 0.9), []
+        for _ in range(rng.randint(3, 20)):
+            level = max(0.05, level + rng.uniform(-0.08, 0.05))
+            losses.append(round(level, 2))
+        cases.append([losses, rng.randint(1, 4)])
+    return cases
+
+
+def keras_epochs(val_losses, patience):
+    """Epochs fit() trains with EarlyStopping(patience=patience) (val_loss, min_delta 0): Keras 3's own rule,
+    step by step as in EarlyStopping.on_epoch_end (tests/test_checker.py runs it against Keras)."""
+    best, wait = float("inf"), 0
+    for epoch, loss in enumerate(val_losses):
+        wait += 1
+        if loss < best:
+            best, wait = loss, 0
+            continue
+        if wait >= patience and epoch > 0:
+            return epoch + 1
+    return len(val_losses)
+
+
+# The epochs the training cell ran are not judged: the history and the optimizer's step count in the two
+# model files are numbers code in the kernel can set. The learner's rule, called on fresh cases, is not.
+@item("test-early-stop", calls("epochs_until_stop", stopping_cases))
+def stopped_early(results):
+    for (val_losses, patience), got in results:
+        expect(type(got) is int, "epochs_until_stop이 정수(int)가 아닌 값을 돌려주었거나 오류를 냈습니다.")
+        expect(got == keras_epochs(val_losses, patience),
+               "채점기가 고른 손실 목록 가운데 하나에서 epochs_until_stop이 돌려준 에포크 수가 EarlyStopping과 다릅니다. "
+               "최저값과 같은 손실을 나아진 것으로 세지 않았는지 확인하세요.")
 
 
 @item("test-reload", model("model"), model_file("best-model.keras"))

@@ -8,7 +8,7 @@ process, with the submission's folder (inside the course directory) as working d
 - the execution happens in a child process (``python -m hongong.autograde``) that uses nbgrader's
   ``Execute`` unchanged, so the per-cell timeout and interruption behave exactly as nbgrader's; the
   child and its kernel run in the sandbox of :mod:`hongong.sandbox` (bubblewrap + a cgroup), which
-  shows them nothing of the course directory, no network, and limits memory and processes;
+  shows them nothing of the course directory, no network, and limits memory, processes and CPU;
 - a notebook can be executed *before* nbgrader asks for it (in parallel, or on Dask workers: see
   :mod:`hongong.classroom`): its answer waits in :data:`PRECOMPUTED` under the submission's name and
   the digest of its code, and is used only if nbgrader's notebook has exactly that code; anything
@@ -48,7 +48,7 @@ import traceback
 from pathlib import Path
 
 import nbformat
-from traitlets import Bool, Integer, Unicode
+from traitlets import Bool, Float, Integer, Unicode
 
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
@@ -85,6 +85,7 @@ class ExecuteInScratch(Execute):
     sandbox = Bool(True, help="Execute in the bubblewrap sandbox (False only with `grade --no-sandbox`).").tag(config=True)
     memory_bytes = Integer(4 * 2**30, help="Memory limit of a submission (kernel + executor), swap included.").tag(config=True)
     max_processes = Integer(1024, help="Processes and threads a submission may have at once.").tag(config=True)
+    cpus = Float(1.0, help="CPU time a submission may use, in cores (a cgroup CPU quota; 0.5: half a core).").tag(config=True)
     tmp_bytes = Integer(512 * 2**20, help="Size of the writable home and /tmp in the sandbox (each).").tag(config=True)
     max_answer_bytes = Integer(50 * 2**20, help="Bytes of answers (JSON, models) a submission may hand to the checker.").tag(config=True)
     checker_timeout = Integer(300, help="Wall-clock seconds for the checker to judge one submission's answers.").tag(config=True)
@@ -94,7 +95,7 @@ class ExecuteInScratch(Execute):
         """Everything that decides how a notebook executes (the same dict goes to Dask workers)."""
         return {name: getattr(self, name) for name in (
             "timeout", "interrupt_on_timeout", "notebook_timeout", "max_cell_output_bytes",
-            "max_notebook_output_bytes", "sandbox", "memory_bytes", "max_processes", "tmp_bytes",
+            "max_notebook_output_bytes", "sandbox", "memory_bytes", "max_processes", "cpus", "tmp_bytes",
             "max_answer_bytes", "checker_timeout")}
 
     def checks(self, assignment: str) -> dict:
@@ -111,6 +112,13 @@ class ExecuteInScratch(Execute):
     def preprocess(self, nb, resources):
         names = resources.get("nbgrader", {})
         key = (names.get("student"), names.get("assignment"), names.get("notebook"))
+        try:
+            return self._preprocess(nb, resources, key)
+        except SubmissionFailed as failure:  # the reason comes from here, never from a log a learner can write into
+            METRICS.setdefault(key, {})["failure"] = {"reason": failure.status, "message": failure.message}
+            raise
+
+    def _preprocess(self, nb, resources, key):
         digest = code_digest(nb, self.options())
         stored = PRECOMPUTED.pop(key, None)
         if stored is not None and stored[0] == digest:
@@ -124,7 +132,8 @@ class ExecuteInScratch(Execute):
         METRICS[key] = {field: answer[field] for field in ("execution_seconds", "checker_seconds", "peak_memory_mb")
                         if field in answer}
         if answer["status"] != "ok":
-            raise SubmissionFailed(answer["status"], answer["message"])
+            status = answer["status"] if answer["status"] in FAILURES else "execution-failed"
+            raise SubmissionFailed(status, str(answer.get("message", ""))[:500])
         resources["checker_verdicts"] = answer.get("verdicts", {})  # none: every autograded cell scores 0
         return with_outputs_of(nb, nbformat.reads(answer["notebook"], as_version=4)), resources
 
@@ -199,24 +208,30 @@ def with_outputs_of(nb, executed):
 
 
 def run_child(command: list[str], cwd: str, timeout: float, stdin: bytes, env: dict | None = None,
-              watch=None) -> dict:
+              watch=None, pass_fds: tuple = ()) -> dict:
     """Run the executing child, notebook on its stdin; kill it and all its descendants at the deadline.
 
-    ``watch()``, called every second, may return a failure answer (a limit was breached): the child is
-    killed at once and that answer returned.
+    The stdin is an unlinked temporary file, not a pipe: the child reads a request of any size at its
+    own pace while this process only drains its stdout. ``watch()``, called every second, may return a
+    failure answer (a limit was breached): the child is killed at once and that answer returned.
+    ``pass_fds``: descriptors the child inherits (the sandbox's seccomp program).
     """
+    import tempfile
+
     import psutil
 
-    child = subprocess.Popen(command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, start_new_session=True, env=env)
-    deadline, send = time.monotonic() + timeout, stdin
+    with tempfile.TemporaryFile() as request:
+        request.write(stdin)
+        request.seek(0)
+        child = subprocess.Popen(command, cwd=cwd, stdin=request, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                 start_new_session=True, env=env, pass_fds=pass_fds)
+    deadline = time.monotonic() + timeout
     try:
         while True:
             try:
-                out, _ = child.communicate(send, timeout=1)
+                out, _ = child.communicate(timeout=1)
                 break
             except subprocess.TimeoutExpired:
-                send = None  # the input went with the first call; later calls only wait
                 breach = watch() if watch else None
                 if breach or time.monotonic() > deadline:
                     kill_tree(child.pid)

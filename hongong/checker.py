@@ -228,7 +228,6 @@ class ModelFacts:
     params: int
     loss: str | None
     optimizer: str | None
-    iterations: int  # the optimizer's training steps (0 if never trained)
     accuracy: float | None  # on the Fashion-MNIST test set; None if the model cannot take its images
     predictions: object = None
 
@@ -281,7 +280,6 @@ def model_facts(data: bytes, name: str) -> ModelFacts:
                     getattr(layer, "rate", None), int(layer.count_params())) for layer in loaded.layers]
     loss = getattr(loaded, "loss", None)
     optimizer = getattr(loaded, "optimizer", None)
-    iterations = int(optimizer.iterations.numpy()) if optimizer is not None and optimizer.built else 0
     images, labels = test_set()
     try:
         predictions = np.argmax(loaded.predict(images.reshape(-1, *loaded.input_shape[1:]), verbose=0, batch_size=1000), axis=-1)
@@ -291,7 +289,7 @@ def model_facts(data: bytes, name: str) -> ModelFacts:
     return ModelFacts(layers=layers, input_shape=list(loaded.input_shape[1:]), params=int(loaded.count_params()),
                       loss=loss if isinstance(loss, str) or loss is None else getattr(loss, "name", type(loss).__name__),
                       optimizer=type(optimizer).__name__ if optimizer is not None else None,
-                      iterations=iterations, accuracy=accuracy, predictions=predictions)
+                      accuracy=accuracy, predictions=predictions)
 
 
 def _plain_or_not(found: dict):

@@ -56,12 +56,9 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Integer, Unicode
 from traitlets.config import Configurable
 
-from hongong.autograde import FAILURES
-
 STATUS_FILE = Path("grades") / "status.json"
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
 HIDDEN_NOTE = "# (숨은 테스트: 채점할 때만 실행되고 피드백에는 보이지 않습니다)\n"
-FAILED_STATUS = re.compile(rf"\[({'|'.join(FAILURES)})\] (.*)")
 
 
 # --- feedback without hidden tests ----------------------------------------------------------------
@@ -251,16 +248,19 @@ def grade_one(api, course: Path, assignment: str, student: str) -> dict:
     start = time.perf_counter()
     result = api.autograde(assignment, student, force=True, create=True)
     measured = {"seconds": round(time.perf_counter() - start, 1)}
+    failures = []
     for notebook in notebooks_of(course, assignment):  # the execution's own time and memory, where it ran
         measured |= METRICS.pop((student, assignment, notebook), {})
+        if "failure" in measured:
+            failures.append(measured.pop("failure"))
     if rows_not_of(database, student, assignment) != before:
         database.write_bytes(saved)
         return {"status": "failed", "reason": "gradebook-tampered", **measured,
                 "message": "채점 중에 다른 학습자의 기록이나 성적부가 바뀌어 성적부를 되돌렸습니다."}
-    if not result["success"]:
-        found = FAILED_STATUS.search(result.get("log", "") + result.get("error", ""))
-        reason, message = found.groups() if found else ("autograde-failed", "nbgrader가 이 제출물을 채점하지 못했습니다.")
-        return {"status": "failed", "reason": reason, "message": message.strip(), **measured}
+    if not result["success"]:  # the engine's own record of why (ExecuteInScratch); nbgrader's log is never parsed
+        failure = failures[0] if failures else {"reason": "autograde-failed",
+                                                 "message": "nbgrader가 이 제출물을 채점하지 못했습니다."}
+        return {"status": "failed", **failure, **measured}
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{database}") as gradebook:
@@ -293,6 +293,14 @@ def notebook_to_execute(api, course: Path, assignment: str, student: str, notebo
     return nbformat.reads(nbformat.writes(nb), as_version=4)  # as nbgrader writes it to autograded/ and reads it back
 
 
+def unauthenticated(address: str) -> bool:
+    """A plain ``tcp://`` scheduler address that is not this machine's loopback (anyone there may run code)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    return parts.scheme == "tcp" and parts.hostname not in ("127.0.0.1", "localhost", "::1")
+
+
 class Executions:
     """Executions of notebooks, ``jobs`` at a time, on local threads (each waits for its sandbox) or on Dask."""
 
@@ -303,7 +311,11 @@ class Executions:
             from distributed import Client, LocalCluster
 
             if settings.scheduler:
-                self.client = Client(settings.scheduler, timeout="30s")
+                if unauthenticated(settings.scheduler):
+                    say(f"경고: Dask 스케줄러 {settings.scheduler}에는 암호화·인증이 없습니다. 그 네트워크의 누구나 워커에서 root "
+                        "권한으로 코드를 실행할 수 있습니다. 한 컴퓨터라면 127.0.0.1, 여러 컴퓨터라면 tls:// 주소와 인증서를 쓰세요"
+                        "(README, 채점 규모 키우기).")
+                self.client = Client(settings.scheduler, timeout="30s")  # TLS: certificates from Dask's config
                 say(f"Dask: {settings.scheduler}의 워커 {len(self.client.scheduler_info()['workers'])}개로 실행합니다.")
             else:
                 self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
@@ -484,7 +496,7 @@ class GradesExport(ExportPlugin):
             with open(folder / f"{assignment}.csv", "w", newline="", encoding="utf-8") as out:
                 writer = csv.DictWriter(out, columns)
                 writer.writeheader()
-                writer.writerows(rows)
+                writer.writerows(map(no_formulas, rows))
             for row in rows:
                 overall[row["student_id"]] |= {f"{assignment}_status": row["status"], f"{assignment}_score": row["score"]}
             self.log.info("Exported %s (%d learners) to %s", assignment, len(rows), folder / f"{assignment}.csv")
@@ -495,7 +507,7 @@ class GradesExport(ExportPlugin):
         with open(folder / "grades.csv", "w", newline="", encoding="utf-8") as out:
             writer = csv.DictWriter(out, columns)
             writer.writeheader()
-            writer.writerows(overall.values())
+            writer.writerows(map(no_formulas, overall.values()))
 
     @staticmethod
     def question_ids(gradebook, assignment: str) -> list[str]:
@@ -529,6 +541,16 @@ class GradesExport(ExportPlugin):
                 for grade_ in notebook.grades:
                     row[grade_.name] = grade_.score if (grade_.auto_score is not None or grade_.manual_score is not None) else ""
         return row
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def no_formulas(row: dict) -> dict:
+    """A CSV row a spreadsheet shows as text: a text cell that could start a formula gets a leading ``'`` (OWASP's
+    advice for CSV injection). Numbers stay numbers; learner ids and messages are text."""
+    return {key: f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
+            for key, value in row.items()}
 
 
 def export(course: Path) -> None:

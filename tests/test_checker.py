@@ -176,3 +176,56 @@ def test_the_checker_process_judges_files_and_refuses_a_planted_test_set(tmp_pat
     (planted / "datasets" / "fashion-mnist").mkdir(parents=True)
     result = checker_process(request, KERAS_HOME=str(planted))
     assert result.returncode != 0 and "Fashion-MNIST is not intact" in result.stderr
+
+
+def keras_early_stopping_epochs(val_losses, patience):
+    """What Keras itself does: its EarlyStopping fed one val_loss per epoch, as fit() feeds it."""
+    import keras
+
+    class Trainee:  # what EarlyStopping touches of a model when restore_best_weights is off
+        stop_training = False
+
+    callback = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience)
+    callback.set_model(Trainee())
+    callback.on_train_begin()
+    for epoch, loss in enumerate(val_losses):
+        callback.on_epoch_end(epoch, {"val_loss": loss})
+        if callback.model.stop_training:
+            return epoch + 1
+    return len(val_losses)
+
+
+def test_the_early_stopping_reference_is_keras_own_rule():
+    namespace = {"__name__": "checks"}
+    exec((ROOT / "checks" / "ch07-3.py").read_text(encoding="utf-8"), namespace)
+    rng = random.Random(7)
+    cases = [case for _ in range(40) for case in namespace["stopping_cases"](rng)]
+    assert any(keras_early_stopping_epochs(*case) < len(case[0]) for case in cases)
+    assert any(keras_early_stopping_epochs(*case) == len(case[0]) for case in cases)
+    for val_losses, patience in cases:
+        assert namespace["keras_epochs"](val_losses, patience) == keras_early_stopping_epochs(val_losses, patience), \
+            (val_losses, patience)
+
+
+def test_early_stopping_is_judged_from_the_learners_rule_on_fresh_cases_not_from_the_training_run(tmp_path):
+    items = [i for i in items_of("ch07-3") if i.grade_id == "test-early-stop"]
+    assert [a.kind for a in items[0].answers] == ["calls"], "no model, history or step count decides this item"
+
+    def honest(val_losses, patience):
+        best, waited = float("inf"), 0
+        for epoch, loss in enumerate(val_losses, start=1):
+            if loss < best:
+                best, waited = loss, 0
+            else:
+                waited += 1
+                if waited >= patience:
+                    return epoch
+        return len(val_losses)
+
+    def counts_ties_as_better(val_losses, patience):
+        return honest([loss - 1e-9 * i for i, loss in enumerate(val_losses)], patience)
+
+    assert judge({"epochs_until_stop": honest}, items, tmp_path / "right")["test-early-stop"]["passed"]
+    wrong = judge({"epochs_until_stop": counts_ties_as_better}, items, tmp_path / "ties")["test-early-stop"]
+    assert not wrong["passed"] and "최저값과 같은 손실" in wrong["message"]
+    assert not judge({"epochs_until_stop": lambda v, p: 4}, items, tmp_path / "visible-only")["test-early-stop"]["passed"]

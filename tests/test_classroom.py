@@ -61,6 +61,8 @@ def test_feedback_loses_hidden_tests_and_test_tracebacks_but_keeps_visible_check
 @pytest.mark.parametrize("name,expected", [
     ("ch07-1_kimminsu_attempt_2026-12-07-21-15-00_ch07-1.ipynb", ("kimminsu", "2026-12-07T21:15:00+09:00", "ch07-1.ipynb")),
     ("ch07-1_lee.jiwoo_attempt_2026-12-08-09-30-00_ch07-1 (1).ipynb", ("lee.jiwoo", "2026-12-08T09:30:00+09:00", "ch07-1 (1).ipynb")),
+    ("/home/hong_gd/course/downloaded/ch07-1/extracted/gradebook_ch07-1.zip/ch07-1_kimminsu_attempt_2026-12-07-21-15-00_ch07-1.ipynb",
+     ("kimminsu", "2026-12-07T21:15:00+09:00", "ch07-1.ipynb")),  # nbgrader passes the whole path
 ])
 def test_lms_file_names_give_student_file_and_the_attempt_time_with_minutes(name, expected):
     from traitlets.config.loader import PyFileConfigLoader
@@ -189,3 +191,21 @@ def test_a_fresh_clone_without_gradebook_gets_the_assignment_recorded_and_exerci
         assert [n.name for n in gradebook.find_assignment("ch07-1").notebooks] == ["ch07-1"]
     assert (tmp_path / "exercises" / "ch07-1" / "ch07-1.ipynb").read_bytes() == before
     assert ensure_in_gradebook(tmp_path, "ch07-1") is False
+
+
+def test_no_text_cell_of_an_export_can_start_a_spreadsheet_formula():
+    from hongong.classroom import no_formulas
+
+    row = no_formulas({"student_id": "=HYPERLINK(\"http://x\")", "message": "+1", "other": "@SUM(A1)", "tab": "\t=1",
+                       "score": -1.0, "status": "graded", "note": "a = b"})
+    assert row == {"student_id": "'=HYPERLINK(\"http://x\")", "message": "'+1", "other": "'@SUM(A1)", "tab": "'\t=1",
+                   "score": -1.0, "status": "graded", "note": "a = b"}
+
+
+@pytest.mark.parametrize("address,warned", [("tcp://0.0.0.0:8786", True), ("tcp://10.0.0.5:8786", True),
+                                            ("10.0.0.5:8786", True), ("tcp://127.0.0.1:8786", False),
+                                            ("tls://10.0.0.5:8786", False)])
+def test_a_plain_tcp_scheduler_beyond_loopback_is_named_as_open_to_anyone(address, warned):
+    from hongong.classroom import unauthenticated
+
+    assert unauthenticated(address) is warned

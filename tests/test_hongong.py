@@ -1,6 +1,7 @@
 """The shared package's notebook helpers: glued numbers, a quiet TensorFlow import, Korean figures."""
 
 import io
+import os
 import subprocess
 import sys
 import warnings
@@ -25,7 +26,10 @@ def test_glue_value_pastes_plain_python_numbers(monkeypatch):
 
 
 def run_python(code):
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    """A fresh interpreter with TensorFlow's default log level: what TensorFlow writes at start-up depends on the
+    level and on the CPU (with level 3, this machine's CPU gets no notice at all)."""
+    env = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
 
 
 def test_tensorflow_start_up_notices_reach_stderr_without_the_quiet_import():

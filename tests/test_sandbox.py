@@ -8,15 +8,18 @@ tests/test_instructor_workflow.py.
 
 import json
 import os
+import platform
+import shutil
 import socket
 import subprocess
 import sys
 import threading
+import time
 
 import nbformat
 import psutil
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from conftest import ROOT
 from hongong import sandbox
@@ -29,20 +32,23 @@ OPTIONS = {"timeout": 20, "interrupt_on_timeout": True, "notebook_timeout": 90, 
            "max_processes": 128, "tmp_bytes": 64 * 2**20, "max_answer_bytes": 2**20, "checker_timeout": 60}
 
 
+KERNELSPEC = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+
+
 def run(*cells, **options):
-    notebook = new_notebook(cells=[new_code_cell(c) for c in cells], metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    """Cells (code as text, or nbformat cells) through `sandbox.run`; with each cell's outputs as text when ok."""
+    notebook = new_notebook(cells=[new_code_cell(c) if isinstance(c, str) else c for c in cells], metadata=KERNELSPEC)
     answer = sandbox.run(nbformat.writes(notebook), OPTIONS | options)
     if answer["status"] == "ok":
         executed = nbformat.reads(answer["notebook"], as_version=4)
         answer["outputs"] = [
             "".join(o.get("text", "") or f"{o.get('ename', '')}: {o.get('evalue', '')}" or json.dumps(o.get("data", {}))
-                    for o in cell.outputs) for cell in executed.cells]
+                    for o in cell.get("outputs", [])) for cell in executed.cells]
     return answer
 
 
 def sandboxed_processes():
-    return [p for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == sandbox.SANDBOX_UID]
+    return [p for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real in sandbox.SANDBOX_UIDS]
 
 
 def test_it_sees_no_course_directory_no_home_and_no_other_submission(tmp_path):
@@ -58,7 +64,9 @@ def test_it_sees_no_course_directory_no_home_and_no_other_submission(tmp_path):
     )
     assert answer["status"] == "ok", answer
     uid_cwd, course, other_seen, home, listing = answer["outputs"]
-    assert uid_cwd.startswith("65534 /home/learner []"), "the notebook itself is never written where the kernel can read it"
+    uid, cwd_listing = uid_cwd.split(" ", 1)
+    assert int(uid) in sandbox.SANDBOX_UIDS, "a uid of the sandboxes' pool"
+    assert cwd_listing.startswith("/home/learner []"), "the notebook itself is never written where the kernel can read it"
     assert course.strip() == "False False"
     assert other_seen.strip() == "False False"
     assert home.strip() == "['.pyenv']", "the instructor's home holds only the Python installation, read-only"
@@ -164,3 +172,209 @@ def test_grading_refuses_once_and_clearly_without_bwrap(tmp_path):
                              cwd=course, capture_output=True, text=True, env=without_bwrap)
     assert allowed.returncode == 0, allowed.stderr[-2000:]
     assert allowed.stdout.count("샌드박스 없이 채점합니다") == 1
+
+
+def in_threads(*calls):
+    """Run the calls at once, one thread each; their results in order, with each one's start and end time."""
+    results = [None] * len(calls)
+
+    def one(index, call):
+        start = time.monotonic()
+        results[index] = (call(), start, time.monotonic())
+
+    threads = [threading.Thread(target=one, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_two_sandboxes_at_once_run_as_different_users():
+    (first, start_1, end_1), (second, start_2, end_2) = in_threads(
+        *[lambda: run("import os, time\nprint(os.getuid(), os.getgid())\ntime.sleep(3)")] * 2)
+    assert first["status"] == second["status"] == "ok", (first, second)
+    assert max(start_1, start_2) < min(end_1, end_2), "the two ran at the same time"
+    uids = [tuple(map(int, answer["outputs"][0].split())) for answer in (first, second)]
+    assert uids[0] != uids[1] and all(uid == gid and uid in sandbox.SANDBOX_UIDS for uid, gid in uids), uids
+
+
+HOSTILE = """import ctypes, errno, os, resource, select, time
+libc = ctypes.CDLL(None, use_errno=True)
+instances = []
+while (fd := libc.inotify_init1(0)) >= 0:
+    instances.append(fd)
+print('inotify instances', len(instances), errno.errorcode[ctypes.get_errno()])
+paths = [os.path.join(folder, name).encode() for folder, _, names in os.walk('/usr') for name in names][:2000]
+watches, failed = 0, 0
+for fd in instances:
+    for path in paths:
+        if libc.inotify_add_watch(fd, path, 0x100) < 0:
+            failed = ctypes.get_errno()
+            break
+        watches += 1
+    if failed:
+        break
+print('inotify watches', watches, errno.errorcode.get(failed))
+resource.setrlimit(resource.RLIMIT_NOFILE, (min(4096, resource.getrlimit(resource.RLIMIT_NOFILE)[1]),) * 2)
+read, _ = os.pipe()
+polls = []
+try:
+    while True:
+        polls.append(select.epoll())
+        polls[-1].register(read)
+except OSError as error:
+    print('epoll', len(polls), errno.errorcode[error.errno])
+del polls[-64:]  # room for the kernel's own messages
+libc.prctl(15, b'exhausted')  # PR_SET_NAME: tells the test it may start the honest notebook
+for _ in range(2):  # burn CPU while holding everything
+    if os.fork() == 0:
+        end = time.monotonic() + 20
+        while time.monotonic() < end:
+            pass
+        os._exit(0)
+time.sleep(20)"""
+
+HONEST = """import ctypes, os, select
+libc = ctypes.CDLL(None, use_errno=True)
+instances = [libc.inotify_init1(0) for _ in range(3)]
+watches = [libc.inotify_add_watch(fd, b'/tmp', 0x100) for fd in instances]
+poll, (read, _) = select.epoll(), os.pipe()
+poll.register(read)
+print('inotify', min(instances + watches) >= 0, 'epoll', poll.poll(0) == [])"""
+
+
+def hostile_ready():
+    return any(p.info["name"] == "exhausted" for p in psutil.process_iter(["name", "uids"])
+               if p.info["uids"] and p.info["uids"].real in sandbox.SANDBOX_UIDS)
+
+
+def test_a_notebook_that_takes_its_users_kernel_quotas_does_not_fail_another_graded_beside_it():
+    """inotify instances (128 per user here) and watches, epoll instances, CPU: the hostile takes all it can."""
+    hostile = {}
+    attacker = threading.Thread(target=lambda: hostile.update(run(HOSTILE, timeout=60)))
+    attacker.start()
+    deadline = time.monotonic() + 60
+    while not hostile_ready() and attacker.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert hostile_ready(), hostile
+    honest = run(HONEST)
+    attacker.join()
+    assert honest["status"] == "ok", honest
+    assert honest["outputs"][0].strip() == "inotify True epoll True", honest["outputs"]
+    assert hostile["status"] == "ok", hostile
+    taken = hostile["outputs"][0]
+    assert "inotify instances" in taken and "EMFILE" in taken and "ENOSPC" in taken and "epoll" in taken, taken
+
+
+KEYS = "import ctypes, errno\nlibc = ctypes.CDLL(None, use_errno=True)\nfailed = lambda r: f'{r} {errno.errorcode.get(ctypes.get_errno())}'\n"
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="system call numbers of x86_64")
+def test_a_key_added_in_one_sandbox_is_refused_and_never_reaches_the_next():
+    added = run(KEYS + "print(failed(libc.syscall(248, b'user', b'hongong-answers', b'q1=42', 5, -4)))",  # add_key, user keyring
+                "print(failed(libc.syscall(248, b'user', b'hongong-answers', b'q1=42', 5, -3)))")  # session keyring
+    assert added["status"] == "ok", added
+    assert [line.strip() for line in added["outputs"][:2]] == ["-1 EPERM", "-1 EPERM"], added["outputs"]
+    found = run(KEYS + "print(failed(libc.syscall(249, b'user', b'hongong-answers', None, 0)))",  # request_key
+                "print(failed(libc.syscall(250, 0, -4, 0)))",  # keyctl(KEYCTL_GET_KEYRING_ID, user keyring)
+                "print('hongong-answers' in open('/proc/keys').read())")
+    assert found["status"] == "ok", found
+    assert [line.strip() for line in found["outputs"][:3]] == ["-1 EPERM", "-1 EPERM", "False"], found["outputs"]
+
+
+SOCKETS = """import ctypes, errno, socket
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+io_uring_params = ctypes.create_string_buffer(120)  # the kernel writes into it
+def attempt(make):
+    try:
+        make().close()
+        return 'ok'
+    except OSError as error:
+        return errno.errorcode.get(error.errno, str(error.errno))
+def raw(number, *args):
+    return 'ok' if libc.syscall(number, *[ctypes.c_long(a) for a in args]) >= 0 else errno.errorcode.get(ctypes.get_errno())
+print(json.dumps({
+    'vsock': attempt(lambda: socket.socket(40, socket.SOCK_STREAM)),
+    'packet': attempt(lambda: socket.socket(17, socket.SOCK_RAW, socket.htons(3))),
+    'netlink audit': attempt(lambda: socket.socket(16, socket.SOCK_RAW, 9)),
+    'vsock pair': attempt(lambda: socket.socketpair(40, socket.SOCK_STREAM)[0]),
+    'vsock, high bits set': raw(41, 2**32 + 40, 1, 0),
+    'vsock, x32 ABI': raw(0x40000000 + 41, 40, 1, 0),
+    'io_uring': raw(425, 4, ctypes.addressof(io_uring_params)),
+    'unix': attempt(lambda: socket.socket(socket.AF_UNIX)),
+    'unix pair': attempt(lambda: socket.socketpair()[0]),
+    'inet': attempt(lambda: socket.socket(socket.AF_INET)),
+    'inet6': attempt(lambda: socket.socket(socket.AF_INET6)),
+    'netlink route': attempt(lambda: socket.socket(16, socket.SOCK_RAW, 0)),
+}))"""
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="system call numbers of x86_64")
+def test_only_unix_inet_and_netlink_route_sockets_can_be_made():
+    answer = run("import json", SOCKETS, "import socket\nserver = socket.create_server(('localhost', 0))\n"
+                 "client = socket.create_connection(server.getsockname()[:2])\nclient.sendall(b'hi')\n"
+                 "print(server.accept()[0].recv(2))")
+    assert answer["status"] == "ok", answer
+    made = json.loads(answer["outputs"][1])
+    denied = ("vsock", "packet", "netlink audit", "vsock pair", "vsock, high bits set", "vsock, x32 ABI", "io_uring")
+    assert all(made[name] in ("EAFNOSUPPORT", "EPERM", "ENOSYS") for name in denied), made
+    assert all(made[name] == "ok" for name in ("unix", "unix pair", "inet", "inet6", "netlink route")), made
+    assert answer["outputs"][2].strip() == "b'hi'", "getaddrinfo (netlink route) and TCP on the loopback work"
+
+
+def test_two_busy_threads_get_one_core():
+    answer = run("import hashlib, os, threading, time\ndata = b'x' * 2**24\n"
+                 "def burn():\n    end = time.monotonic() + 4\n    while time.monotonic() < end:\n"
+                 "        hashlib.sha256(data).digest()  # releases the GIL: two threads could use two cores\n"
+                 "threads = [threading.Thread(target=burn) for _ in range(2)]\nbefore, start = os.times(), time.monotonic()\n"
+                 "for thread in threads:\n    thread.start()\nfor thread in threads:\n    thread.join()\n"
+                 "after = os.times()\n"
+                 "print((after.user + after.system - before.user - before.system) / (time.monotonic() - start))")
+    assert answer["status"] == "ok", answer
+    assert 0.3 < float(answer["outputs"][0]) <= 1.15, answer["outputs"][0]
+
+
+def test_a_5_mb_notebook_is_read_whole():
+    """The request reaches the sandbox whatever its size (a pasted screenshot; the checker's requests are MBs)."""
+    answer = run(new_markdown_cell("x" * 5_000_000), "print('after 5 MB')", notebook_timeout=60)
+    assert answer["status"] == "ok", answer
+    assert answer["outputs"][1].strip() == "after 5 MB"
+    assert len(nbformat.reads(answer["notebook"], as_version=4).cells[0].source) == 5_000_000
+
+
+def test_a_second_copy_of_the_package_is_the_one_that_runs(tmp_path):
+    """A course folder with its own hongong/ (not the copy installed in the venv): its code runs in the sandbox."""
+    copy = tmp_path / "course" / "hongong"
+    shutil.copytree(ROOT / "hongong", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    source = (copy / "autograde.py").read_text(encoding="utf-8")
+    marked = source.replace('answer = {"status": "ok", "notebook": nbformat.writes(nb)}',
+                            'answer = {"status": "ok", "notebook": nbformat.writes(nb), "executed_by": "the copy"}')
+    assert marked != source
+    (copy / "autograde.py").write_text(marked, encoding="utf-8")
+    script = (f"import json, sys\nsys.path.insert(0, {str(copy.parent)!r})\nimport hongong, nbformat\n"
+              f"assert hongong.__file__ == {str(copy / '__init__.py')!r}, hongong.__file__\n"
+              "from hongong import sandbox\nfrom nbformat.v4 import new_code_cell, new_notebook\n"
+              "notebook = new_notebook(cells=[new_code_cell('print(1 + 1)')], metadata=json.loads(sys.argv[2]))\n"
+              "print(json.dumps(sandbox.run(nbformat.writes(notebook), json.loads(sys.argv[1]))))")
+    done = subprocess.run([sys.executable, "-c", script, json.dumps(OPTIONS), json.dumps(KERNELSPEC)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    answer = json.loads(done.stdout.splitlines()[-1])
+    assert answer["status"] == "ok", answer
+    assert answer.get("executed_by") == "the copy", "the executor ran the coordinator's copy"
+
+
+def test_no_user_namespace_can_be_made_and_threads_and_processes_still_start():
+    """A user namespace would make the learner "root" over a fresh network stack (kernel surface); threads and
+    subprocesses (glibc's clone3, refused with ENOSYS, falls back to clone) must keep working."""
+    answer = run("import ctypes, os, subprocess, threading\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                 "print(libc.unshare(0x10000000), ctypes.get_errno())",  # unshare(CLONE_NEWUSER)
+                 "print(subprocess.run(['unshare', '-U', 'true'], capture_output=True).returncode != 0)",
+                 "done = []\nthread = threading.Thread(target=lambda: done.append(1))\nthread.start()\nthread.join()\n"
+                 "print(done, subprocess.run(['echo', 'child'], capture_output=True, text=True).stdout.strip())")
+    assert answer["status"] == "ok", answer
+    assert answer["outputs"][0].split() == ["-1", "1"], answer["outputs"][0]  # EPERM
+    assert answer["outputs"][1].strip() == "True"
+    assert answer["outputs"][2].strip() == "[1] child"
