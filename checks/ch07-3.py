@@ -84,12 +84,12 @@ def keras_epochs(val_losses, patience):
     best, wait = float("inf"), 0
     for epoch, loss in enumerate(val_losses):
         wait += 1
-        if loss < best:
+        if loss < best:  # an improvement: Keras starts counting again
             best, wait = loss, 0
             continue
         if wait >= patience and epoch > 0:
             return epoch + 1
-    return len(val_losses)
+    return len(val_losses)  # never stopped: every epoch trained
 
 
 # The epochs the training cell ran are not judged: the history and the optimizer's step count in the two

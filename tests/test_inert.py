@@ -73,6 +73,7 @@ def test_nothing_a_learner_writes_can_act_in_the_rendered_page():
     assert soup.select(".output_area .navbar-fixed-top") == [] and "unpkg.com" not in page  # no overlay, no widget script
     assert [t for t in soup.find_all(True) if any("__pwned" in str(v) for v in t.attrs.values())] == []
     assert r"\href{" not in page and r"\require{" not in page  # the payload stays as text, never as an action
+    assert "채점할 때 지운 출력: application/javascript" in page  # a dropped output says so where it was
 
 
 def test_the_hostile_page_is_unsafe_without_it():
