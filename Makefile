@@ -77,7 +77,7 @@ collect: setup ## collect an LMS zip from downloaded/$(ASSIGNMENT)/archive/ into
 	$(BIN)/nbgrader zip_collect $(ASSIGNMENT)
 
 grade: setup ## autograde (sandboxed, in parallel), feedback, grades/*.csv, report (ASSIGNMENT= JOBS= DASK=1 SCHEDULER=tcp://…)
-	$(BIN)/python -m hongong.classroom grade $(ASSIGNMENT) $(if $(JOBS),--jobs $(JOBS)) $(if $(DASK),--dask) \
+	$(BIN)/python -m hongong.grading grade $(ASSIGNMENT) $(if $(JOBS),--jobs $(JOBS)) $(if $(DASK),--dask) \
 		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(NO_SANDBOX),--no-sandbox)
 
 export: setup ## write grades/*.csv again from the gradebook (after manual grading)

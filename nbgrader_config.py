@@ -22,24 +22,27 @@ c.Execute.interrupt_on_timeout = True
 c.ClearSolutions.code_stub = {"python": "# 여기에 코드를 작성하세요\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "여기에 답을 쓰세요."
 
-# --- autograde, feedback, export: see hongong/autograde.py and hongong/classroom.py --------------------
+# --- autograde, feedback, export: the grading engine's stages, hongong/grading/ (execute, record, feedback, export) ---
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades,
 )
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 
-from hongong.autograde import ExecuteInScratch, RecordVerdicts  # noqa: E402
-from hongong.classroom import AttemptTimeCollector, GradesExport, HideHiddenTests  # noqa: E402
-from hongong.inert import MakeInert, feedback_exporter  # noqa: E402
+from hongong.grading.collect import AttemptTimeCollector  # noqa: E402
+from hongong.grading.execute import ExecuteInScratch  # noqa: E402
+from hongong.grading.export import GradesExport  # noqa: E402
+from hongong.grading.feedback import HideHiddenTests, feedback_exporter  # noqa: E402
+from hongong.grading.inert import MakeInert  # noqa: E402
+from hongong.grading.record import RecordVerdicts  # noqa: E402
 
 # nbgrader's list with Execute replaced: the submission runs in a child process inside a bubblewrap
-# sandbox (hongong/sandbox.py: no course directory, no network, a uid of its own, seccomp) with limits; breaching one
+# sandbox (hongong/grading/sandbox.py: no course directory, no network, a uid of its own, seccomp) with limits; breaching one
 # fails that submission with its own status (timeout, memory, processes, output-too-large).
-# Then the trusted checker (hongong/checker.py, in a sandbox of its own) judges the answers as data with
+# Then the trusted checker (hongong/grading/checker.py, in a sandbox of its own) judges the answers as data with
 # checks/<assignment>.py, and RecordVerdicts makes its verdicts the scores of the autograded cells:
 # what the test cells did in the learner's kernel only flags "kernel pass, checker fail".
-# MakeInert (hongong/inert.py) right after the execution: no script, event handler, javascript: URL, iframe or
+# MakeInert (hongong/grading/inert.py) right after the execution: no script, event handler, javascript: URL, iframe or
 # form in any output or markdown cell reaches autograded/, formgrader or the feedback (nh3 allowlist).
 c.Autograde.autograde_preprocessors = [
     ExecuteInScratch, MakeInert, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, RecordVerdicts,
@@ -84,9 +87,9 @@ c.AttemptTimeCollector.named_regexp = (
 )
 
 # Each archive in downloaded/<assignment>/archive/ is unpacked within limits, the archives inside it
-# included (hongong/collect_limits.py): one over a limit, damaged, or holding a '..'/absolute path or a
+# included (hongong/grading/collect_limits.py): one over a limit, damaged, or holding a '..'/absolute path or a
 # link is refused with one log line and nothing of it extracted; the other archives are collected.
-from hongong.collect_limits import LimitedExtractor  # noqa: E402
+from hongong.grading.collect_limits import LimitedExtractor  # noqa: E402
 c.ZipCollectApp.extractor_plugin = LimitedExtractor
 c.LimitedExtractor.max_bytes = 500 * 10**6  # bytes written, counted as they are written (headers can lie)
 c.LimitedExtractor.max_files = 10_000       # files and folders

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hongong.notebook import execute_notebook  # noqa: E402
+from hongong.book.notebook import execute_notebook  # noqa: E402
 
 ASSIGNMENTS = ["ch07-1", "ch07-2", "ch07-3"]
 NBGRADER = Path(sys.executable).parent / "nbgrader"
@@ -45,7 +45,7 @@ def main() -> None:
             handed_in = course / "submitted" / "bench" / assignment
             handed_in.mkdir(parents=True)
             shutil.copy(ROOT / "solutions" / assignment / f"{assignment}.ipynb", handed_in)
-        run([sys.executable, "-m", "hongong.classroom", "grade", "--jobs", "1"], cwd=course)
+        run([sys.executable, "-m", "hongong.grading", "grade", "--jobs", "1"], cwd=course)
         status = json.loads((course / "grades" / "status.json").read_text(encoding="utf-8"))
         for assignment in ASSIGNMENTS:
             entry = status[assignment]["bench"]

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hongong.notebook import book_chapters, execute_notebook  # noqa: E402
+from hongong.book.notebook import book_chapters, execute_notebook  # noqa: E402
 
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 

@@ -3,7 +3,7 @@
     make bench-class                 (or: .venv/bin/python benchmarks/class_time.py [LEARNERS], default 5)
 
 In a temporary course directory, LEARNERS learners hand in the instructor's solution of each assignment
-(so every submission trains its model, the slow case); `python -m hongong.classroom grade` grades the
+(so every submission trains its model, the slow case); `python -m hongong.grading grade` grades the
 class (precheck, nbgrader autograde through the scratch-folder executor, feedback, export, report).
 The same notebooks are executed once each with nbclient alone; the overhead ratio is
 class time / (LEARNERS × the three raw times). Grading is serial here (`--jobs 1`, in the sandbox):
@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hongong.notebook import execute_notebook  # noqa: E402
+from hongong.book.notebook import execute_notebook  # noqa: E402
 from scale_time import ASSIGNMENTS, class_course  # noqa: E402  (the same class of solutions)
 
 
@@ -39,7 +39,7 @@ def main() -> None:
             execute_notebook(probe / f"{assignment}.ipynb", timeout=120)
             raw[assignment] = time.perf_counter() - start
         start = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "hongong.classroom", "grade", "--jobs", "1"], cwd=course, capture_output=True, text=True)
+        result = subprocess.run([sys.executable, "-m", "hongong.grading", "grade", "--jobs", "1"], cwd=course, capture_output=True, text=True)
         class_seconds = time.perf_counter() - start
         if result.returncode != 0:
             sys.exit(result.stdout + result.stderr)

@@ -4,14 +4,14 @@
 
 LEARNERS learners hand in the instructor's solution of each of the three assignments (every submission
 trains its model: the slow case). The same class is graded three times, each in a fresh copy of the
-course directory, with `python -m hongong.classroom grade`:
+course directory, with `python -m hongong.grading grade`:
 
 - serial: `--jobs 1`, nbgrader's own order (each notebook executes when nbgrader asks for it);
 - parallel: the default, one execution per core on local threads;
 - Dask: `--dask`, a LocalCluster with one single-threaded worker per core.
 
 All three run in the sandbox, and must give the same scores. Then one solution notebook per assignment is
-executed through `hongong.sandbox.run` with and without the sandbox, REPEATS times each, alternating:
+executed through `hongong.grading.execute.execute_and_check` with and without the sandbox, REPEATS times each, alternating:
 the sandbox's overhead is the ratio of the medians (goal: at most 1.10).
 
 The projection to 1,000 learners × 3 notebooks on 10 workers of 4 cores uses what this run measured:
@@ -35,8 +35,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hongong import sandbox  # noqa: E402
-from hongong.autograde import ExecuteInScratch  # noqa: E402
+from hongong.grading.execute import ExecuteInScratch, execute_and_check  # noqa: E402
 
 ASSIGNMENTS = ["ch07-1", "ch07-2", "ch07-3"]
 NBGRADER = Path(sys.executable).parent / "nbgrader"
@@ -61,7 +60,7 @@ def grade(template: Path, arguments: list[str]) -> tuple[float, dict]:
         course = Path(folder) / "course"
         shutil.copytree(template, course)
         start = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "hongong.classroom", "grade", *arguments], cwd=course,
+        result = subprocess.run([sys.executable, "-m", "hongong.grading", "grade", *arguments], cwd=course,
                                 capture_output=True, text=True)
         seconds = time.perf_counter() - start
         if result.returncode != 0:
@@ -85,7 +84,7 @@ def sandbox_overhead(repeats: int) -> dict:
         for _ in range(repeats):
             for sandboxed in (True, False):
                 start = time.perf_counter()
-                answer = sandbox.run(text, options | {"sandbox": sandboxed})
+                answer = execute_and_check(text, options | {"sandbox": sandboxed})
                 times[sandboxed].append(time.perf_counter() - start)
                 assert answer["status"] == "ok", answer
         ratios[assignment] = (statistics.median(times[True]), statistics.median(times[False]))

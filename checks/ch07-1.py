@@ -1,11 +1,11 @@
 """Hidden checks of exercise ch07-1 (solutions/ch07-1/ch07-1.ipynb), decided by the trusted checker.
 
 One function per autograded cell (its grade_id), judging the answers it declares as data, outside the
-learner's kernel (see hongong/checker.py). Messages are what the learner reads in the feedback: what is
+learner's kernel (see hongong/grading/checker.py). Messages are what the learner reads in the feedback: what is
 wrong, never the expected answer. The points are the cell's, from the gradebook.
 """
 
-from hongong.checker import calls, exact, expect, item, model, value
+from hongong.grading.checks import calls, exact, expect, item, model, value
 
 
 @item("test-q1", value("q1"))

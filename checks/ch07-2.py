@@ -1,10 +1,10 @@
 """Hidden checks of exercise ch07-2 (solutions/ch07-2/ch07-2.ipynb), decided by the trusted checker.
 
 One function per autograded cell (its grade_id), judging the answers it declares as data, outside the
-learner's kernel (see hongong/checker.py). Messages say what is wrong, never the expected answer.
+learner's kernel (see hongong/grading/checker.py). Messages say what is wrong, never the expected answer.
 """
 
-from hongong.checker import exact, expect, item, model, value
+from hongong.grading.checks import exact, expect, item, model, value
 
 
 @item("test-q1", value("q1"))

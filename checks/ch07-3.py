@@ -1,12 +1,12 @@
 """Hidden checks of exercise ch07-3 (solutions/ch07-3/ch07-3.ipynb), decided by the trusted checker.
 
 One function per autograded cell (its grade_id), judging the answers it declares as data, outside the
-learner's kernel (see hongong/checker.py). Messages say what is wrong, never the expected answer.
+learner's kernel (see hongong/grading/checker.py). Messages say what is wrong, never the expected answer.
 Early stopping is judged from the learner's ``epochs_until_stop`` called on cases drawn at grading time,
 not from the training run: its ``history`` and the optimizer's step counts are numbers the kernel can set.
 """
 
-from hongong.checker import attributes, calls, close, exact, expect, item, model, model_file, value
+from hongong.grading.checks import attributes, calls, close, exact, expect, item, model, model_file, value
 
 
 @item("test-q1", value("q1"))

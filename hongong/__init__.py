@@ -1,17 +1,17 @@
-"""Shared helpers of the course book (혼자 공부하는 머신러닝+딥러닝, chapter 7).
+"""The course's package, in wings named for who runs the code and how far it is trusted.
 
-- :mod:`hongong.data`: Fashion-MNIST in Keras's cache, offline, verified (introduced in 7-1);
-- :mod:`hongong.notebook`: the set-up every chapter runs first, ``glue_value`` for numbers in prose,
-  ``scratch_dir`` for files a chapter saves (7-3);
-- :mod:`hongong.plotting`: the Korean font for figures;
-- :mod:`hongong.apt`: Debian packages the set-up installs;
-- :mod:`hongong.grading`: what the exercises' test cells call;
-- :mod:`hongong.autograde`, :mod:`hongong.sandbox` and :mod:`hongong.classroom`: the instructor's side
-  (how a submission is executed, the sandbox it executes in; grading a class in parallel or on Dask,
-  feedback, export, report).
+- :mod:`hongong.setup` (``make setup``, the instructor's machine): Fashion-MNIST in Keras's cache, Debian packages;
+- :mod:`hongong.book` (book build and chapter kernels): the set-up every chapter runs first, glue, Korean
+  figures, the two Sphinx extensions;
+- :mod:`hongong.exercise` (the learner's kernel: untrusted, imports nothing from the grading engine): the form
+  checks of the visible test cells, the answer export the executor calls after a notebook ran;
+- :mod:`hongong.grading` (the instructor's engine, one module per stage): collect → precheck → execute in the
+  sandbox → answers as data → trusted checker → record → feedback → export → report.
+
+The chapters and exercises start with ``from hongong import setup_notebook``: the names below are that door.
 """
 
-from hongong.data import CLASS_NAMES
-from hongong.notebook import glue_value, scratch_dir, setup_notebook
+from hongong.book.notebook import glue_value, scratch_dir, setup_notebook
+from hongong.setup.data import CLASS_NAMES
 
 __all__ = ["CLASS_NAMES", "glue_value", "scratch_dir", "setup_notebook"]

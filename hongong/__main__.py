@@ -6,7 +6,7 @@
 
 import sys
 
-from hongong import apt, data
+from hongong.setup import apt, data
 
 
 def main(argv: list[str]) -> int:

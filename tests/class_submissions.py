@@ -23,7 +23,7 @@ AUTO_POINTS = 14  # automatic points of each assignment (plus 2 graded by hand)
 
 def new_course(folder):
     """A course directory at ``folder``: our nbgrader config, solutions/ and checks/, each assignment released by nbgrader."""
-    from hongong.classroom import run_nbgrader
+    from hongong.grading.gradebook import run_nbgrader
 
     shutil.copy(ROOT / "nbgrader_config.py", folder)
     shutil.copytree(ROOT / "solutions", folder / "solutions")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hongong.notebook import book_chapters, glued_value
+from hongong.book.notebook import book_chapters, glued_value
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "_build"

@@ -1,6 +1,6 @@
-"""The trusted checker (hongong/checker.py) and the kernel's side of the answer channel (hongong/answers.py).
+"""The trusted checker (hongong/grading/checker.py) and the kernel's side of the answer channel (hongong/exercise/answers.py).
 
-Quick tests: answers written by :func:`hongong.answers.export` from a namespace (as the kernel would),
+Quick tests: answers written by :func:`hongong.exercise.answers.export` from a namespace (as the kernel would),
 read back and judged by the checks in checks/; what does not deserialize as plain data earns 0 with its
 own message; a .keras file with a Lambda or custom layer is refused before Keras sees it; the checker
 process measures accuracy itself and refuses a planted test set. Whole notebooks, honest and dishonest,
@@ -17,7 +17,8 @@ import sys
 import pytest
 
 from conftest import ROOT
-from hongong import answers, checker
+from hongong.exercise import answers
+from hongong.grading import checker, checks
 
 SOLVED_QUIZ = {"q1": 1010, "q2": "sigmoid", "q3": "compile", "q4": "sparse_categorical_crossentropy", "q5": 12000,
                "q6": 0, "q7": "softmax"}
@@ -25,13 +26,13 @@ SOLVED_QUIZ = {"q1": 1010, "q2": "sigmoid", "q3": "compile", "q4": "sparse_categ
 
 def items_of(assignment, kinds=None):
     path = ROOT / "checks" / f"{assignment}.py"
-    items = checker.load_items(path.read_text(encoding="utf-8"), str(path))
+    items = checks.load_items(path.read_text(encoding="utf-8"), str(path))
     return [i for i in items if kinds is None or all(a.kind in kinds for a in i.answers)]
 
 
 def judge(namespace, items, tmp_path, rng=None):
     """Export from ``namespace`` as the kernel does, read the files as the executor does, judge as the checker does."""
-    spec = checker.collect_spec(items, rng or random.Random(1))
+    spec = checks.collect_spec(items, rng or random.Random(1))
     folder = tmp_path / "answers"
     answers.export(namespace, spec, str(folder))
     files = {path.name: path.read_bytes() for path in folder.iterdir()}
@@ -81,8 +82,8 @@ def test_q6_right_value_passes_alone(tmp_path):
 
 def test_a_function_answer_is_called_on_inputs_drawn_at_grading_time(tmp_path):
     items = [i for i in items_of("ch07-1") if i.grade_id == "test-dense-params"]
-    first = checker.collect_spec(items, random.SystemRandom())[0]["inputs"]
-    second = checker.collect_spec(items, random.SystemRandom())[0]["inputs"]
+    first = checks.collect_spec(items, random.SystemRandom())[0]["inputs"]
+    second = checks.collect_spec(items, random.SystemRandom())[0]["inputs"]
     assert first != second, "fresh inputs for every submission"
     seen = []
 
@@ -101,7 +102,7 @@ def test_a_function_answer_is_called_on_inputs_drawn_at_grading_time(tmp_path):
 
 def test_answers_that_are_missing_malformed_or_forged_files_earn_nothing():
     items = [i for i in items_of("ch07-1", kinds={"value"}) if i.grade_id == "test-q1"]
-    spec = checker.collect_spec(items, random.Random(1))
+    spec = checks.collect_spec(items, random.Random(1))
     cases = {
         "nothing": {},
         "not json": {"00.json": b"q1 = 1010"},
@@ -156,14 +157,14 @@ def test_a_model_is_read_and_measured_by_the_checker_and_unsafe_ones_are_refused
 
 
 def checker_process(request, **env):
-    return subprocess.run([sys.executable, "-I", "-m", "hongong.checker"], input=json.dumps(request), text=True,
+    return subprocess.run([sys.executable, "-I", "-m", "hongong.grading.checker"], input=json.dumps(request), text=True,
                           capture_output=True, timeout=300, env=dict(os.environ, **env))
 
 
 def test_the_checker_process_judges_files_and_refuses_a_planted_test_set(tmp_path):
     path = ROOT / "checks" / "ch07-1.py"
     items = [i for i in items_of("ch07-1") if i.grade_id == "test-train"]
-    spec = checker.collect_spec(items, random.Random(1))
+    spec = checks.collect_spec(items, random.Random(1))
     answers.export({"model": dense_model()}, spec, str(tmp_path / "answers"))
     request = {"checks": path.read_text(encoding="utf-8"), "checks_name": str(path), "spec": spec,
                "files": {p.name: base64.b64encode(p.read_bytes()).decode() for p in (tmp_path / "answers").iterdir()}}

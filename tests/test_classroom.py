@@ -1,4 +1,4 @@
-"""The instructor-side helpers one by one (quick): hongong.autograde and hongong.classroom.
+"""The grading engine's stages one by one (quick): collect, execute, executor, feedback, gradebook guard, export, workers.
 
 The whole workflow on a real class is tests/test_instructor_workflow.py (slow).
 """
@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
 import time
 
 import nbformat
@@ -17,8 +16,11 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from class_submissions import submission
 from conftest import ROOT
-from hongong.autograde import ExecuteInScratch, SubmissionFailed, limit_output_bytes
-from hongong.classroom import AttemptTimeCollector, HideHiddenTests, precheck, rows_not_of
+from hongong.grading.collect import AttemptTimeCollector, precheck
+from hongong.grading.execute import ExecuteInScratch, SubmissionFailed
+from hongong.grading.executor import limit_output_bytes
+from hongong.grading.feedback import HideHiddenTests
+from hongong.grading.gradebook import rows_not_of
 
 
 def test_output_is_cut_per_cell_and_per_notebook_keeping_stream_names_and_errors():
@@ -156,7 +158,7 @@ def test_without_the_sandbox_the_kernel_still_runs_in_an_empty_scratch_folder_an
 
 
 def test_an_answer_executed_ahead_of_time_is_used_only_for_exactly_the_same_code(execution_only):
-    from hongong import autograde
+    from hongong.grading import execute
 
     notebook = new_notebook(cells=[new_code_cell("print('run here')")], metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
@@ -165,22 +167,22 @@ def test_an_answer_executed_ahead_of_time_is_used_only_for_exactly_the_same_code
     ahead.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="run ahead\n")]
     key = ("me", "a", "n")
     resources = {"unique_key": "n", "nbgrader": {"student": "me", "assignment": "a", "notebook": "n"}}
-    autograde.PRECOMPUTED[key] = (autograde.code_digest(notebook, executor.options()), {"status": "ok", "notebook": nbformat.writes(ahead)})
+    execute.PRECOMPUTED[key] = (execute.code_digest(notebook, executor.options()), {"status": "ok", "notebook": nbformat.writes(ahead)})
     executed, _ = executor.preprocess(notebook, resources)
     assert executed.cells[0].outputs[0].text == "run ahead\n"
     notebook.cells[0].source = "print('changed')"  # nbgrader's notebook differs: executed again, not taken
-    autograde.PRECOMPUTED[key] = (autograde.code_digest(ahead, executor.options()), {"status": "ok", "notebook": nbformat.writes(ahead)})
+    execute.PRECOMPUTED[key] = (execute.code_digest(ahead, executor.options()), {"status": "ok", "notebook": nbformat.writes(ahead)})
     executed, _ = executor.preprocess(notebook, resources)
     assert executed.cells[0].outputs[0].text == "changed\n"
-    assert autograde.MISSED[-1] == key
-    autograde.MISSED.clear()
+    assert execute.MISSED[-1] == key
+    execute.MISSED.clear()
 
 
 @pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 def test_a_fresh_clone_without_gradebook_gets_the_assignment_recorded_and_exercises_untouched(tmp_path):
     from nbgrader.api import Gradebook
 
-    from hongong.classroom import ensure_in_gradebook
+    from hongong.grading.gradebook import ensure_in_gradebook
 
     shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
     shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
@@ -194,7 +196,7 @@ def test_a_fresh_clone_without_gradebook_gets_the_assignment_recorded_and_exerci
 
 
 def test_no_text_cell_of_an_export_can_start_a_spreadsheet_formula():
-    from hongong.classroom import no_formulas
+    from hongong.grading.export import no_formulas
 
     row = no_formulas({"student_id": "=HYPERLINK(\"http://x\")", "message": "+1", "other": "@SUM(A1)", "tab": "\t=1",
                        "score": -1.0, "status": "graded", "note": "a = b"})
@@ -206,6 +208,6 @@ def test_no_text_cell_of_an_export_can_start_a_spreadsheet_formula():
                                             ("10.0.0.5:8786", True), ("tcp://127.0.0.1:8786", False),
                                             ("tls://10.0.0.5:8786", False)])
 def test_a_plain_tcp_scheduler_beyond_loopback_is_named_as_open_to_anyone(address, warned):
-    from hongong.classroom import unauthenticated
+    from hongong.grading.workers import unauthenticated
 
     assert unauthenticated(address) is warned

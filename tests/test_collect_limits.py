@@ -1,4 +1,4 @@
-"""`nbgrader zip_collect` with hongong.collect_limits.LimitedExtractor: hostile archives refused, honest ones as before.
+"""`nbgrader zip_collect` with hongong.grading.collect_limits.LimitedExtractor: hostile archives refused, honest ones as before.
 
 One real ``nbgrader zip_collect`` run over a download folder holding honest archives next to hostile ones
 (a nested-zip bomb, zip slip, links, too many files, a lying header, a pax-header bomb, too deep), with the

@@ -10,8 +10,8 @@ import hashlib
 
 import pytest
 
-from hongong import apt, data
-from hongong.data import DataUnavailable, cache_dir, ensure_fashion_mnist, problems_in
+from hongong.setup import apt, data
+from hongong.setup.data import DataUnavailable, cache_dir, ensure_fashion_mnist, problems_in
 
 CONTENT = {name: f"stand-in for {name}\n".encode() * (index + 3) for index, name in enumerate(data.FILES)}
 EXPECTED = {name: (len(content), hashlib.md5(content).hexdigest()) for name, content in CONTENT.items()}

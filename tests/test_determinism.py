@@ -6,7 +6,7 @@ Only wall-clock times may differ (names containing "seconds"). This re-executes 
 import pytest
 
 from conftest import chapter_files, glued_values
-from hongong.notebook import execute_notebook, glued_in
+from hongong.book.notebook import execute_notebook, glued_in
 
 pytestmark = pytest.mark.slow
 

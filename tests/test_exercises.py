@@ -81,7 +81,7 @@ def test_release_has_no_solution_code(assignment):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_autograded_cell_has_exactly_one_check_and_no_hidden_test_in_the_notebook(assignment):
     """The checker is the one source of truth: checks/<assignment>.py decides each autograded cell, nothing else."""
-    from hongong.checker import load_items
+    from hongong.grading.checks import load_items
 
     source = read(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
     tests = [cell for cell in graded_cells(source) if cell.metadata.nbgrader.get("grade") and cell.cell_type == "code"]

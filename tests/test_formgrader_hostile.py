@@ -8,8 +8,8 @@ and leave a marker (``window.__pwned``, the page title, a console line): ``<scri
 ``javascript:`` links, ``data:`` and same-origin (planted) scripts, a ``<base>``, an SVG with a script,
 image metadata that breaks out of its attribute, and the same in the markdown answer.
 
-After grading (sanitizer, hongong/inert.py), JupyterLab is started as `make lab` starts it (with the
-repository's jupyter_server_config.py: formgrader with a Content-Security-Policy, hongong/formgrader_csp.py),
+After grading (sanitizer, hongong/grading/inert.py), JupyterLab is started as `make lab` starts it (with the
+repository's jupyter_server_config.py: formgrader with a Content-Security-Policy, hongong/grading/formgrader_csp.py),
 and Debian's Chromium, logged in as the instructor, opens the hostile submission in formgrader: nothing
 runs, not one request leaves the page until the instructor acts, and then exactly the instructor's own
 (score, comment, flag); the gradebook changes by exactly those rows; config and checks are untouched.
@@ -207,7 +207,7 @@ def graded(tmp_path_factory):
         nbformat.write(notebook, folder / "ch07-1.ipynb")
     for name, make in PLANTED.items():
         (course / "submitted" / "hostile" / "ch07-1" / name).write_text(make(origin), encoding="utf-8")
-    run(sys.executable, "-m", "hongong.classroom", "grade", "ch07-1", CELL_TIMEOUT, cwd=course)
+    run(sys.executable, "-m", "hongong.grading", "grade", "ch07-1", CELL_TIMEOUT, cwd=course)
     return course, port
 
 
@@ -594,7 +594,7 @@ def quick_lab(tmp_path_factory):
     """A course with ch07-1 released and one submission whose autograded notebook holds the raw payloads (no grading)."""
     from nbgrader.api import Gradebook
 
-    from hongong.classroom import run_nbgrader
+    from hongong.grading.gradebook import run_nbgrader
 
     course = tmp_path_factory.mktemp("csp")
     shutil.copy(ROOT / "nbgrader_config.py", course)

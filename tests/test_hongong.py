@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
-from hongong import notebook, plotting
+from hongong.book import notebook, plotting
 
 
 def test_glue_value_pastes_plain_python_numbers(monkeypatch):
@@ -40,7 +40,7 @@ def test_tensorflow_start_up_notices_reach_stderr_without_the_quiet_import():
 
 def test_quiet_import_leaves_stderr_empty_and_later_warnings_visible():
     result = run_python(
-        "from hongong.notebook import import_tensorflow_quietly\n"
+        "from hongong.book.notebook import import_tensorflow_quietly\n"
         "tf = import_tensorflow_quietly()\n"
         "print(tf.constant(2) * 3)\n"
         "import warnings; warnings.warn('a real warning')"

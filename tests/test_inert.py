@@ -1,4 +1,4 @@
-"""Learner content made inert (hongong/inert.py): what a hostile submission puts in outputs, markdown, raw cells
+"""Learner content made inert (hongong/grading/inert.py): what a hostile submission puts in outputs, markdown, raw cells
 and metadata is gone from the page nbconvert renders (formgrader and the feedback use nbconvert), while an
 honest submission's outputs, written answer and test results read as before.
 
@@ -16,7 +16,8 @@ from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
 from conftest import ROOT
-from hongong.inert import FEEDBACK_POLICY, MakeInert, feedback_exporter, with_policy
+from hongong.grading.feedback import FEEDBACK_POLICY, feedback_exporter, with_policy
+from hongong.grading.inert import MakeInert
 
 ACT = "window.__pwned = 1"
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 32).decode()

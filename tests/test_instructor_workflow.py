@@ -1,7 +1,7 @@
 """The instructor's workflow, end to end, on a class of real submissions (tests/class_submissions.py).
 
 As the README tells an instructor: set due dates, `nbgrader zip_collect` the LMS download of ch07-1,
-drop ch07-2 and ch07-3 into submitted/, `python -m hongong.classroom grade` (sandboxed, in parallel:
+drop ch07-2 and ch07-3 into submitted/, `python -m hongong.grading grade` (sandboxed, in parallel:
 autograde, feedback, export, report). Then: every learner's exact status and score (escape attempts,
 breached limits and in-kernel tricks among them: the tricks earn nothing and are flagged), no hidden
 check in any feedback file, an export that tells missing / failed / 0 apart, a report with Korean
@@ -44,7 +44,7 @@ def run(*command, cwd):
 
 
 def grade(course, *arguments):
-    return run(sys.executable, "-m", "hongong.classroom", "grade", *arguments, CELL_TIMEOUT, cwd=course)
+    return run(sys.executable, "-m", "hongong.grading", "grade", *arguments, CELL_TIMEOUT, cwd=course)
 
 
 class AnswerServer:
@@ -266,7 +266,7 @@ def test_a_breached_limit_ends_only_that_submission(course):
     assert "요약" in log and "가장 오래 걸린 제출물" in log
     assert "다시 실행한 노트북" not in log, "every execution done ahead of time was used by nbgrader"
     import psutil
-    from hongong.sandbox import SANDBOX_UIDS
+    from hongong.grading.sandbox import SANDBOX_UIDS
 
     leftover = [p.pid for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real in SANDBOX_UIDS]
     assert leftover == [], "no sandboxed process outlives the run"
@@ -324,7 +324,7 @@ def test_a_dask_cluster_that_loses_a_worker_mid_run_gives_identical_results(cour
 
         with Client(address, timeout="60s") as client:
             client.wait_for_workers(2, timeout=120)
-        grading = subprocess.Popen([sys.executable, "-m", "hongong.classroom", "grade", "ch07-1", "--scheduler", address,
+        grading = subprocess.Popen([sys.executable, "-m", "hongong.grading", "grade", "ch07-1", "--scheduler", address,
                                     CELL_TIMEOUT], cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         lines = []
         for line in grading.stdout:  # the first executed submission recorded: both workers are busy; kill one

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from hongong.notebook import scratch_dir
+from hongong.book.notebook import scratch_dir
 
 keras = pytest.importorskip("keras")
 

@@ -1,6 +1,6 @@
-"""The sandbox a submission executes in (hongong/sandbox.py), attacked cell by cell as a learner could.
+"""The sandbox a submission executes in (hongong/grading/sandbox.py), attacked cell by cell as a learner could.
 
-Each test hands `sandbox.run` a small notebook (no TensorFlow: seconds each) and checks what came back:
+Each test hands `execute_and_check` a small notebook (no TensorFlow: seconds each) and checks what came back:
 the status of a breached limit, or the attempt's own output showing that it found nothing. The whole
 class, graded through nbgrader with these attempts among honest learners, is in
 tests/test_instructor_workflow.py.
@@ -22,7 +22,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from conftest import ROOT
-from hongong import sandbox
+from hongong.grading import sandbox
+from hongong.grading.execute import execute_and_check
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not sandbox.shutil.which("bwrap"),
                                 reason="the sandbox needs root and bwrap (make setup installs it)")
@@ -36,9 +37,9 @@ KERNELSPEC = {"kernelspec": {"name": "python3", "display_name": "Python 3", "lan
 
 
 def run(*cells, **options):
-    """Cells (code as text, or nbformat cells) through `sandbox.run`; with each cell's outputs as text when ok."""
+    """Cells (code as text, or nbformat cells) through `execute_and_check`; with each cell's outputs as text when ok."""
     notebook = new_notebook(cells=[new_code_cell(c) if isinstance(c, str) else c for c in cells], metadata=KERNELSPEC)
-    answer = sandbox.run(nbformat.writes(notebook), OPTIONS | options)
+    answer = execute_and_check(nbformat.writes(notebook), OPTIONS | options)
     if answer["status"] == "ok":
         executed = nbformat.reads(answer["notebook"], as_version=4)
         answer["outputs"] = [
@@ -163,12 +164,12 @@ def test_grading_refuses_once_and_clearly_without_bwrap(tmp_path):
 
     course = new_course(tmp_path)
     without_bwrap = dict(os.environ, PATH=str(ROOT / ".venv" / "bin"))  # bwrap and setpriv live in /usr/bin
-    refused = subprocess.run([sys.executable, "-m", "hongong.classroom", "grade", "ch07-1"], cwd=course,
+    refused = subprocess.run([sys.executable, "-m", "hongong.grading", "grade", "ch07-1"], cwd=course,
                              capture_output=True, text=True, env=without_bwrap)
     assert refused.returncode == 3
     assert refused.stderr.count("bubblewrap(bwrap)이 없습니다") == 1 and "--no-sandbox" in refused.stderr
     assert not (course / "grades").exists() and not (course / "autograded").exists()
-    allowed = subprocess.run([sys.executable, "-m", "hongong.classroom", "grade", "ch07-1", "--no-sandbox"],
+    allowed = subprocess.run([sys.executable, "-m", "hongong.grading", "grade", "ch07-1", "--no-sandbox"],
                              cwd=course, capture_output=True, text=True, env=without_bwrap)
     assert allowed.returncode == 0, allowed.stderr[-2000:]
     assert allowed.stdout.count("샌드박스 없이 채점합니다") == 1
@@ -348,16 +349,16 @@ def test_a_second_copy_of_the_package_is_the_one_that_runs(tmp_path):
     """A course folder with its own hongong/ (not the copy installed in the venv): its code runs in the sandbox."""
     copy = tmp_path / "course" / "hongong"
     shutil.copytree(ROOT / "hongong", copy, ignore=shutil.ignore_patterns("__pycache__"))
-    source = (copy / "autograde.py").read_text(encoding="utf-8")
+    source = (copy / "grading" / "executor.py").read_text(encoding="utf-8")
     marked = source.replace('answer = {"status": "ok", "notebook": nbformat.writes(nb)}',
                             'answer = {"status": "ok", "notebook": nbformat.writes(nb), "executed_by": "the copy"}')
     assert marked != source
-    (copy / "autograde.py").write_text(marked, encoding="utf-8")
+    (copy / "grading" / "executor.py").write_text(marked, encoding="utf-8")
     script = (f"import json, sys\nsys.path.insert(0, {str(copy.parent)!r})\nimport hongong, nbformat\n"
               f"assert hongong.__file__ == {str(copy / '__init__.py')!r}, hongong.__file__\n"
-              "from hongong import sandbox\nfrom nbformat.v4 import new_code_cell, new_notebook\n"
+              "from hongong.grading.execute import execute_and_check\nfrom nbformat.v4 import new_code_cell, new_notebook\n"
               "notebook = new_notebook(cells=[new_code_cell('print(1 + 1)')], metadata=json.loads(sys.argv[2]))\n"
-              "print(json.dumps(sandbox.run(nbformat.writes(notebook), json.loads(sys.argv[1]))))")
+              "print(json.dumps(execute_and_check(nbformat.writes(notebook), json.loads(sys.argv[1]))))")
     done = subprocess.run([sys.executable, "-c", script, json.dumps(OPTIONS), json.dumps(KERNELSPEC)],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]

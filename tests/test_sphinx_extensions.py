@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from hongong.sphinx_korean_search import JS_STEMMER, PARTICLES, strip_particle
-from hongong.sphinx_unique_scripts import without_repeated_inline_scripts
+from hongong.book.sphinx_korean_search import JS_STEMMER, PARTICLES, strip_particle
+from hongong.book.sphinx_unique_scripts import without_repeated_inline_scripts
 
 
 @pytest.mark.parametrize("word,stem", [

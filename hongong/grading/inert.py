@@ -238,32 +238,3 @@ class MakeInert(Preprocessor):
         elif cell.cell_type == "raw":  # a raw cell marked text/html would be copied into the page as it is
             cell.source = clean_html(_text(cell.source))
         return cell, resources
-
-
-# The feedback page allows no script at all: a second lock behind MakeInert, for whoever opens the file.
-FEEDBACK_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
-                   "base-uri 'none'; form-action 'none'")
-
-
-def with_policy(page: str, policy: str = FEEDBACK_POLICY) -> str:
-    """The page with a Content-Security-Policy ``<meta>`` as the first element of its ``<head>``."""
-    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
-    if "<head>" not in page:
-        raise ValueError("no <head> in the feedback page: cannot put the Content-Security-Policy first")
-    return page.replace("<head>", f"<head>\n{meta}", 1)
-
-
-def feedback_exporter():
-    """``GenerateFeedback.exporter_class``: nbgrader's HTML exporter, its pages carrying :data:`FEEDBACK_POLICY`.
-
-    The feedback has no math and no widget, so blocking every script (MathJax and require.js from a CDN
-    included) costs the learner nothing.
-    """
-    from nbconvert.exporters import HTMLExporter
-
-    class FeedbackWithoutScripts(HTMLExporter):
-        def from_notebook_node(self, nb, resources=None, **kw):
-            page, resources = super().from_notebook_node(nb, resources, **kw)
-            return with_policy(page), resources
-
-    return FeedbackWithoutScripts

@@ -1,8 +1,8 @@
-"""What the exercises' visible test cells call.
+"""What the exercises' visible test cells call, in the learner's kernel (JupyterLab, Validate, and while graded).
 
 Visible tests (the learner sees them, in the learner's own kernel) check only the *form* of an answer
 and say in Korean what to fix: :func:`check_form`. They are help, not the grade: points are decided
-outside the kernel by the trusted checker (:mod:`hongong.checker`, checks in ``checks/``).
+outside the kernel by the trusted checker (:mod:`hongong.grading.checker`, checks in ``checks/``).
 """
 
 from __future__ import annotations

@@ -1,29 +1,27 @@
 """The trusted checker: every autograded item's points are decided here, outside the learner's kernel.
 
+Who runs it: :func:`hongong.grading.execute.execute_and_check`, as a fresh process
+(``python -I -m hongong.grading.checker``) in a sandbox of its own, after the learner's notebook ran in another.
+
 With plain nbgrader a test cell earns its points when it runs without error *in the learner's kernel*,
 after the learner's code ran there: an input transformer, an exception handler, a tracer or a patched
 library can make every test cell "pass" without an answer. Here the test cells in the notebook are help
 for the learner (form checks, the Validate button); the grade is decided in three steps:
 
-1. before grading, :func:`collect_spec` lists the answers the items need, each once; inputs for function
-   answers are drawn at that moment (``random.SystemRandom``), so no file in the submission's reach has them;
+1. before grading, :func:`hongong.grading.checks.collect_spec` lists the answers the items need, each once;
+   inputs for function answers are drawn at that moment (``random.SystemRandom``), so no file in the
+   submission's reach has them;
 2. after the notebook, the executor runs one more cell in the learner's (sandboxed) kernel that writes
-   those answers as data (:mod:`hongong.answers`): JSON, ``.npy``, ``.keras``;
-3. this module, run as a fresh process (``python -I -m hongong.checker``, in its own sandbox) that imports
-   no learner code, reads them with loaders that run no code: ``json``; ``numpy.load(allow_pickle=False)``;
-   ``.keras`` only if every object in its config is a Keras built-in on :data:`ALLOWED_CLASSES` (no
-   ``Lambda``, no custom layer), then ``keras.models.load_model(safe_mode=True)``. Architectures are
-   read from the loaded model and accuracies measured here on the Fashion-MNIST test set, checksummed.
+   those answers as data (:mod:`hongong.exercise.answers`): JSON, ``.npy``, ``.keras``;
+3. this module imports no learner code and reads them with loaders that run no code: ``json``;
+   ``numpy.load(allow_pickle=False)``; ``.keras`` only if every object in its config is a Keras built-in on
+   :data:`ALLOWED_CLASSES` (no ``Lambda``, no custom layer), then ``keras.models.load_model(safe_mode=True)``.
+   Architectures are read from the loaded model and accuracies measured here on the Fashion-MNIST test set,
+   checksummed.
 
-Check modules (``checks/<assignment>.py``) declare one function per autograded cell::
-
-    @item("test-q1", value("q1"))
-    def q1(answer):
-        exact(answer, 1010)
-
-The function gets the loaded answers and raises :class:`Wrong` with a Korean message (what is wrong, never
-the expected answer) or returns. An answer that cannot be loaded fails its items before the function
-is called, with its own message ("답을 찾을 수 없습니다", "단순한 값이 아닙니다", "안전하게 불러올 수 없습니다").
+The check modules (``checks/<assignment>.py``, written with :mod:`hongong.grading.checks`) then judge the
+loaded answers. An answer that cannot be loaded fails its items before the item is called, with its own
+message ("답을 찾을 수 없습니다", "단순한 값이 아닙니다", "안전하게 불러올 수 없습니다").
 """
 
 from __future__ import annotations
@@ -31,142 +29,14 @@ from __future__ import annotations
 import base64
 import io
 import json
-import math
 import sys
 import tempfile
 import time
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-# --- what a check module declares ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One answer an item needs from the kernel (see the helpers below)."""
-
-    kind: str  # value, calls, attributes, model, file, array
-    name: str
-    attributes: tuple[str, ...] = ()
-    call: bool = False
-    inputs: Callable | None = field(default=None, compare=False)
-
-    @property
-    def key(self) -> tuple:
-        return self.kind, self.name, self.attributes, self.call
-
-
-def value(name: str) -> Answer:
-    """A plain value (int, float, str, bool, None, lists and dicts of them, exact types), as JSON."""
-    return Answer("value", name)
-
-
-def calls(name: str, inputs: Callable) -> Answer:
-    """A function, called in the kernel on ``inputs(rng)`` (a list of argument lists drawn at grading time)."""
-    return Answer("calls", name, inputs=inputs)
-
-
-def attributes(name: str, *names: str) -> Answer:
-    """Some plain attributes of an object, and its class's full name."""
-    return Answer("attributes", name, attributes=names)
-
-
-def model(name: str, call: bool = False) -> Answer:
-    """A Keras model held by ``name`` (or returned by ``name()`` with ``call=True``), saved as ``.keras``."""
-    return Answer("model", name, call=call)
-
-
-def model_file(path: str) -> Answer:
-    """A ``.keras`` file the notebook saved in its folder."""
-    return Answer("file", path)
-
-
-def array(name: str) -> Answer:
-    """A NumPy array (no object dtype), as ``.npy``."""
-    return Answer("array", name)
-
-
-def item(grade_id: str, *answers: Answer):
-    """Decorator: this function decides the autograded cell ``grade_id`` from ``answers``."""
-
-    def register(check):
-        check.grade_id, check.answers = grade_id, answers
-        return check
-
-    return register
-
-
-class Wrong(Exception):
-    """The answer is wrong; the message (Korean) goes into the feedback."""
-
-
-def expect(condition: bool, message: str) -> None:
-    if not condition:
-        raise Wrong(message)
-
-
-TYPE_NAMES = {int: "정수(int)", float: "실수(float)", str: "문자열(str)", list: "리스트(list)", bool: "불리언(bool)"}
-
-
-def exact(answer, expected, message: str = "정답이 아닙니다.") -> None:
-    """``answer`` has exactly ``expected``'s type and equals it (list items compared with their types too)."""
-    if type(answer) is not type(expected):
-        raise Wrong(f"자료형이 {type(answer).__name__}입니다. {TYPE_NAMES.get(type(expected), type(expected).__name__)}로 답하세요.")
-    expect(_same(answer, expected), message)
-
-
-def _same(a, b) -> bool:
-    if type(a) is not type(b):
-        return False
-    if type(a) is list:
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    return a == b
-
-
-def close(answer, expected: float, tolerance: float = 1e-9, message: str = "정답이 아닙니다.") -> None:
-    """A float answer within ``tolerance`` of ``expected``."""
-    if type(answer) is not float:
-        raise Wrong(f"자료형이 {type(answer).__name__}입니다. 실수(float)로 답하세요.")
-    expect(math.isfinite(answer) and abs(answer - expected) <= tolerance, message)
-
-
-class NotAValue:
-    """What a function answer gave instead of a plain value (it raised, or returned an object)."""
-
-    def __init__(self, description: str):
-        self.description = description
-
-    def __repr__(self):
-        return f"<{self.description}>"
-
-
-def load_items(source: str, filename: str) -> list:
-    """The items a check module declares, in order."""
-    namespace = {"__name__": "checks", "__file__": filename}
-    exec(compile(source, filename, "exec"), namespace)
-    return [found for found in namespace.values() if callable(found) and hasattr(found, "grade_id")]
-
-
-def collect_spec(items: list, rng) -> list[dict]:
-    """What the kernel must write: each distinct answer once, with its file stem; function inputs drawn now."""
-    spec, seen = [], set()
-    for check in items:
-        for answer in check.answers:
-            if answer.key in seen:
-                continue
-            seen.add(answer.key)
-            entry = {"file": f"{len(spec):02d}", "kind": answer.kind, "name": answer.name}
-            if answer.attributes:
-                entry["attributes"] = list(answer.attributes)
-            if answer.call:
-                entry["call"] = True
-            if answer.inputs is not None:
-                entry["inputs"] = [list(arguments) for arguments in answer.inputs(rng)]
-            spec.append(entry)
-    return spec
-
+from hongong.grading.checks import NotAValue, Wrong, load_items
 
 # --- loading answers as data ----------------------------------------------------------------------------
 
@@ -239,7 +109,7 @@ def test_set():
     """The Fashion-MNIST test set, from Keras's cache, after its checksums are verified."""
     global _TEST_SET
     if _TEST_SET is None:
-        from hongong.data import cache_dir, default_keras_home, problems_in
+        from hongong.setup.data import cache_dir, default_keras_home, problems_in
 
         problems = problems_in(cache_dir(default_keras_home()))
         if problems:
@@ -379,7 +249,7 @@ def main() -> None:
     """Checker process: one JSON request on stdin (checks source, spec, files), one JSON line of verdicts on stdout."""
     start = time.perf_counter()
     request = json.loads(sys.stdin.buffer.read())
-    from hongong.notebook import import_tensorflow_quietly
+    from hongong.book.notebook import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     test_set()  # verified before anything is judged: a damaged test set stops the checker, it never scores 0
@@ -390,7 +260,5 @@ def main() -> None:
                                  "checker_seconds": round(time.perf_counter() - start, 1)}, ensure_ascii=False) + "\n")
 
 
-if __name__ == "__main__":  # run as hongong.checker, the module the check modules import (one Wrong class)
-    from hongong.checker import main as checker_main
-
-    checker_main()
+if __name__ == "__main__":
+    main()

@@ -8,7 +8,7 @@ Who runs it: the instructor's Jupyter server. ``make lab`` starts JupyterLab wit
 Why: formgrader shows a submission by converting the autograded notebook to HTML inside a page that also
 holds formgrader's scripts, in the instructor's logged-in session. A learner's ``text/html`` or
 ``application/javascript`` output, an SVG with a ``<script>``, or raw HTML in a markdown answer would run
-there with the instructor's rights: formgrader's grade API, Jupyter's contents API. ``hongong/inert.py``
+there with the instructor's rights: formgrader's grade API, Jupyter's contents API. ``hongong/grading/inert.py``
 strips such content while autograding; this is the second layer, in the browser.
 
 How (formgrader's own handlers are wrapped when the server loads this extension):
@@ -46,7 +46,7 @@ INLINE_HANDLER = re.compile(r"""\son[a-z]+\s*=\s*"([^"]*)\"""", re.IGNORECASE)
 # formgrade.js (configureScrolling) waits for MathJax's start-up signal "End" before it selects the first input.
 MATHJAX = "{{ mathjax() }}"
 MATHJAX_STUB = """<script>
-// hongong.formgrader_csp: MathJax 2 needs 'unsafe-eval'; formgrade.js only waits for its start-up signal.
+// hongong.grading.formgrader_csp: MathJax 2 needs 'unsafe-eval'; formgrade.js only waits for its start-up signal.
 window.MathJax = {Hub: {Queue: function () {}, Typeset: function () {},
                         Startup: {signal: {Interest: function (callback) { callback("End"); }}}}};
 </script>"""
@@ -109,7 +109,7 @@ class NoncedExporter:
 
 
 def _jupyter_server_extension_points():
-    return [{"module": "hongong.formgrader_csp"}]
+    return [{"module": "hongong.grading.formgrader_csp"}]
 
 
 def _load_jupyter_server_extension(serverapp):
@@ -122,7 +122,7 @@ def _load_jupyter_server_extension(serverapp):
     hashes = handler_hashes(templates)
     pages = Environment(loader=NonceLoader(templates, "csp_nonce"), autoescape=True)
     if MATHJAX not in (templates / "formgrade" / "index.html.j2").read_text(encoding="utf-8"):
-        serverapp.log.warning("hongong.formgrader_csp: formgrader's template no longer calls mathjax(); check the stub")
+        serverapp.log.warning("hongong.grading.formgrader_csp: formgrader's template no longer calls mathjax(); check the stub")
     notebook_loader = NonceLoader(templates / "formgrade", "resources.csp_nonce", {MATHJAX: MATHJAX_STUB})
 
     def nonce(handler) -> str:
@@ -151,11 +151,11 @@ def _load_jupyter_server_extension(serverapp):
         to a hand-in folder holding one would run a learner's code as the instructor. Only the course root may be named."""
         path = handler.get_argument("path", "")
         if path and Path(path).resolve() != course_root:
-            raise web.HTTPError(403, "formgrader serves this course only (hongong.formgrader_csp)")
+            raise web.HTTPError(403, "formgrader serves this course only (hongong.grading.formgrader_csp)")
         return open_course(handler)
 
     handlers.FormgraderHandler.get = get_only_this_course
     base.BaseHandler.content_security_policy = property(content_security_policy)
     base.BaseHandler.render = render
     base.BaseHandler.exporter = property(exporter)
-    serverapp.log.info("hongong.formgrader_csp: formgrader pages get a nonce-based Content-Security-Policy")
+    serverapp.log.info("hongong.grading.formgrader_csp: formgrader pages get a nonce-based Content-Security-Policy")

@@ -32,7 +32,7 @@ import zlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from hongong import apt
+from hongong.setup import apt
 
 #: Keras's file names, with the size in bytes and the MD5 of each file's decompressed content.
 FILES: Mapping[str, tuple[int, str]] = {

@@ -1,14 +1,14 @@
 """Inside the learner's kernel, after the notebook has run: write the declared answers as data files.
 
-The executor (:mod:`hongong.autograde`) runs one extra cell in the learner's kernel that calls
+The sandboxed executor (:mod:`hongong.grading.executor`) runs one extra cell in the learner's kernel that calls
 :func:`export`. Nothing here is trusted, and nothing here needs to be: this code runs in the process the
 learner controls, so a submission may replace it, skip it or make it write anything. What it writes is
-only *data*, read by the checker (:mod:`hongong.checker`) with loaders that run no code (JSON, ``.npy``
+only *data*, read by the checker (:mod:`hongong.grading.checker`) with loaders that run no code (JSON, ``.npy``
 without pickles, ``.keras`` in safe mode behind an allowlist), and judged there. To earn an item through
 this channel a submission has to hand over a right answer.
 
 For each entry of the spec, ``<file>.json`` says what was found; models, saved files and arrays also write
-``<file>.keras`` / ``<file>.npy``. Kinds (see :mod:`hongong.checker` for how they are declared):
+``<file>.keras`` / ``<file>.npy``. Kinds (see :mod:`hongong.grading.checks` for how they are declared):
 ``value`` (a plain value), ``calls`` (a function called on the checker's inputs), ``attributes`` (some plain
 attributes of an object), ``model`` (a Keras model, or what a function returns), ``file`` (a file the notebook
 wrote in its folder), ``array`` (a NumPy array).

@@ -6,15 +6,15 @@ import os
 import sys
 from numbers import Integral, Real
 
-from hongong.data import default_keras_home, ensure_fashion_mnist
-from hongong.plotting import use_korean_font
+from hongong.setup.data import default_keras_home, ensure_fashion_mnist
+from hongong.book.plotting import use_korean_font
 
 
 def setup_notebook() -> None:
     """Data cache, log level, Korean figures and a quiet TensorFlow import, in that order.
 
     - ``KERAS_HOME`` defaults to the repository's ``.keras/`` (Keras reads it once, when imported),
-      and Fashion-MNIST is made ready there (:func:`hongong.data.ensure_fashion_mnist`);
+      and Fashion-MNIST is made ready there (:func:`hongong.setup.data.ensure_fashion_mnist`);
     - ``TF_CPP_MIN_LOG_LEVEL=3`` hides TensorFlow's C++ log lines, errors included: TensorFlow 2.21
       with Keras 3.15 logs a harmless ERROR line ("NodeDef mentions attribute
       use_unbounded_threadpool") whenever ``fit()`` gets ``validation_data``; real failures still

@@ -1,8 +1,8 @@
-"""hongong.grading, the helper of the exercises' visible test cells: form checks in Korean."""
+"""hongong.exercise.forms, the helper of the exercises' visible test cells (in the learner's kernel): form checks in Korean."""
 
 import pytest
 
-from hongong.grading import check_form
+from hongong.exercise import check_form
 
 
 def test_form_check_accepts_the_right_form_and_says_in_korean_what_is_wrong():

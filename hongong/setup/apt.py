@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 
 
 def missing(packages: list[str]) -> list[str]:

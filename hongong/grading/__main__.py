@@ -1,0 +1,58 @@
+"""The instructor's command line: grade a class, export the grades again, draw the report again.
+
+    python -m hongong.grading grade [ASSIGNMENT ...] [--jobs N] [--dask] [--scheduler tcp://HOST:PORT]
+                                    [--no-sandbox] [--Class.trait=value ...]
+                                                          autograde + feedback + export + report
+    python -m hongong.grading export                      grades/*.csv again (= nbgrader export)
+    python -m hongong.grading report                      grades/report.png and report.html again
+
+Run in the course directory (the repository root); ``make grade`` does it.
+"""
+
+import sys
+from pathlib import Path
+
+from hongong.grading.classroom import grade
+from hongong.grading.export import export
+from hongong.grading.report import report
+from hongong.grading.sandbox import SandboxUnavailable
+
+
+def main(argv: list[str]) -> int:
+    import argparse
+
+    course = Path.cwd()
+    command, *args = argv or ["help"]
+    if command == "grade":
+        parser = argparse.ArgumentParser(prog="python -m hongong.grading grade", add_help=False)
+        parser.add_argument("assignments", nargs="*")
+        parser.add_argument("--jobs", type=int)
+        parser.add_argument("--dask", action="store_true")
+        parser.add_argument("--scheduler")
+        parser.add_argument("--no-sandbox", action="store_true")
+        known, options = parser.parse_known_args(args)
+        options += [f"--ClassGrading.jobs={known.jobs}"] if known.jobs else []
+        options += ["--ClassGrading.dask=True"] if known.dask else []
+        options += [f"--ClassGrading.scheduler={known.scheduler}"] if known.scheduler else []
+        options += ["--ExecuteInScratch.sandbox=False"] if known.no_sandbox else []
+        assignments = known.assignments or sorted(p.name for p in (course / "exercises").iterdir() if p.is_dir())
+        try:
+            status = grade(course, assignments, options)
+        except SandboxUnavailable as error:
+            print(f"채점하지 않았습니다: {error}", file=sys.stderr)
+            return 3
+        failed = [(a, s) for a, entries in status.items() if a in assignments for s, e in entries.items() if e["status"] == "failed"]
+        print(f"끝: {course / 'grades'} (grades.csv, 과제별 CSV, report.html). 채점 실패 {len(failed)}건"
+              + "".join(f"\n  {a} {s}: {status[a][s]['message']}" for a, s in failed))
+        return 0
+    if command == "export":
+        export(course)
+        return 0
+    if command == "report":
+        print(report(course))
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+sys.exit(main(sys.argv[1:]))
