@@ -274,17 +274,22 @@ class Watched:
         return path
 
 
+def log_in(context, lab):
+    """Log in to JupyterLab with the token, as the instructor does; the page ends on formgrader's gradebook."""
+    page = context.new_page()
+    page.goto(f"{lab.url}/login?next=/formgrader/gradebook")
+    page.fill("input[type=password]", lab.token)
+    page.press("input[type=password]", "Enter")
+    page.wait_for_url(re.compile(r".*/formgrader/gradebook/?$"))
+    return page
+
+
 @pytest.fixture
 def instructor(browser, lab):
     """A browser context logged in to the instructor's JupyterLab with the token (the login cookie)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ko-KR")
     context.add_init_script(WATCH)
-    login = context.new_page()
-    login.goto(f"{lab.url}/login?next=/formgrader/gradebook")
-    login.fill("input[type=password]", lab.token)
-    login.press("input[type=password]", "Enter")
-    login.wait_for_url(re.compile(r".*/formgrader/gradebook/?$"))
-    login.close()
+    log_in(context, lab).close()
     yield context
     context.close()
 
@@ -480,11 +485,7 @@ def test_hostile_feedback_opened_from_disk_runs_nothing(lab, browser, tmp_path):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ko-KR")
     context.add_init_script(WATCH)
     # The instructor is logged in to JupyterLab in the same browser (the payloads aim at it from file://).
-    page = context.new_page()
-    page.goto(f"{lab.url}/login?next=/formgrader/gradebook")
-    page.fill("input[type=password]", lab.token)
-    page.press("input[type=password]", "Enter")
-    page.wait_for_url(re.compile(r".*/formgrader/gradebook/?$"))
+    log_in(context, lab)
     rows, files = gradebook_rows(lab.course), file_hashes(lab.course)
     watched = Watched(context)
     watched.page.goto(feedback.as_uri(), wait_until="load")

@@ -277,6 +277,20 @@ class LimitedExtractor(ExtractorPlugin):
                 budget.add_bytes(where, member, len(chunk), declared)
                 out.write(chunk)
 
+    def _place(self, dest: str, name: str, is_dir: bool, open_member, declared: int, budget: _Budget,
+               where: tuple[str, str], written: list[str]) -> None:
+        """One member under ``dest``: a folder, or a file (``open_member()``) counted against the budget."""
+        parts = _safe_parts(name, where)
+        if not parts:
+            return
+        target = os.path.join(dest, *parts)
+        if is_dir:
+            os.makedirs(target, exist_ok=True)
+            return
+        with open_member() as source:
+            self._write(source, target, budget, where, name, declared)
+        written.append(target)
+
     def _unpack_zip(self, path: str, dest: str, budget: _Budget, where: tuple[str, str]) -> list[str]:
         """Unpack a zip archive into ``dest``; return the files written."""
         written = []
@@ -290,20 +304,12 @@ class LimitedExtractor(ExtractorPlugin):
             budget.check_headers(where, len(members), sum(info.file_size for info in members))
             budget.entries += len(members)
             for info in members:
-                parts = _safe_parts(info.filename, where)
-                if not parts:
-                    continue
-                target = os.path.join(dest, *parts)
-                if info.is_dir():
-                    os.makedirs(target, exist_ok=True)
-                    continue
                 # Read until the data really ends, not only as far as the header says (zipfile would stop
                 # there and fail the CRC): every byte is counted, so the budget stops a member whose header lies.
                 unbounded = copy.copy(info)
                 unbounded.file_size = 2**63
-                with archive.open(unbounded) as source:
-                    self._write(source, target, budget, where, info.filename, info.file_size)
-                written.append(target)
+                self._place(dest, info.filename, info.is_dir(), lambda unbounded=unbounded: archive.open(unbounded),
+                            info.file_size, budget, where, written)
         return written
 
     def _unpack_tar(self, path: str, dest: str, budget: _Budget, where: tuple[str, str]) -> list[str]:
@@ -322,14 +328,6 @@ class LimitedExtractor(ExtractorPlugin):
                 budget.check_headers(where, entries, declared)
             budget.entries += entries
             for member in archive.getmembers():
-                parts = _safe_parts(member.name, where)
-                if not parts:
-                    continue
-                target = os.path.join(dest, *parts)
-                if member.isdir():
-                    os.makedirs(target, exist_ok=True)
-                    continue
-                with archive.extractfile(member) as source:
-                    self._write(source, target, budget, where, member.name, member.size)
-                written.append(target)
+                self._place(dest, member.name, member.isdir(), lambda member=member: archive.extractfile(member),
+                            member.size, budget, where, written)
         return written
