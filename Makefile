@@ -76,8 +76,8 @@ collect: setup ## collect an LMS zip from downloaded/$(ASSIGNMENT)/archive/ into
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make collect ASSIGNMENT=ch07-1"; exit 2; }
 	$(BIN)/nbgrader zip_collect $(ASSIGNMENT)
 
-grade: setup ## autograde (sandboxed, in parallel), feedback, grades/*.csv, report (ASSIGNMENT= JOBS= DASK=1 SCHEDULER=tcp://…)
-	$(BIN)/python -m hongong.grading grade $(ASSIGNMENT) $(if $(JOBS),--jobs $(JOBS)) $(if $(DASK),--dask) \
+grade: setup ## autograde (sandboxed, in parallel), feedback, grades/*.csv, report (ASSIGNMENT= STUDENT= JOBS= DASK=1 SCHEDULER=tcp://…)
+	$(BIN)/python -m hongong.grading grade $(ASSIGNMENT) $(addprefix --student ,$(STUDENT)) $(if $(JOBS),--jobs $(JOBS)) $(if $(DASK),--dask) \
 		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(NO_SANDBOX),--no-sandbox)
 
 export: setup ## write grades/*.csv again from the gradebook (after manual grading)

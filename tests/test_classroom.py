@@ -7,6 +7,8 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 import time
 
 import nbformat
@@ -211,3 +213,13 @@ def test_a_plain_tcp_scheduler_beyond_loopback_is_named_as_open_to_anyone(addres
     from hongong.grading.workers import unauthenticated
 
     assert unauthenticated(address) is warned
+
+
+def test_grading_named_learners_refuses_a_name_not_in_the_class_before_anything_runs(tmp_path):
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    (tmp_path / "submitted" / "kimminsu" / "ch07-1").mkdir(parents=True)
+    done = subprocess.run([sys.executable, "-m", "hongong.grading", "grade", "ch07-1", "--student", "kimminsu",
+                           "--student", "nobody", "--no-sandbox"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "nobody" in done.stderr and "kimminsu" not in done.stderr
+    assert not (tmp_path / "grades").exists() and not (tmp_path / "gradebook.db").exists()

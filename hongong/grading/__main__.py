@@ -1,7 +1,7 @@
 """The instructor's command line: grade a class, export the grades again, draw the report again.
 
-    python -m hongong.grading grade [ASSIGNMENT ...] [--jobs N] [--dask] [--scheduler tcp://HOST:PORT]
-                                    [--no-sandbox] [--Class.trait=value ...]
+    python -m hongong.grading grade [ASSIGNMENT ...] [--student ID ...] [--jobs N] [--dask]
+                                    [--scheduler tcp://HOST:PORT] [--no-sandbox] [--Class.trait=value ...]
                                                           autograde + feedback + export + report
     python -m hongong.grading export                      grades/*.csv again (= nbgrader export)
     python -m hongong.grading report                      grades/report.png and report.html again
@@ -26,6 +26,7 @@ def main(argv: list[str]) -> int:
     if command == "grade":
         parser = argparse.ArgumentParser(prog="python -m hongong.grading grade", add_help=False)
         parser.add_argument("assignments", nargs="*")
+        parser.add_argument("--student", action="append", default=[])  # only these learners (again), the rest as they are
         parser.add_argument("--jobs", type=int)
         parser.add_argument("--dask", action="store_true")
         parser.add_argument("--scheduler")
@@ -37,11 +38,15 @@ def main(argv: list[str]) -> int:
         options += ["--ExecuteInScratch.sandbox=False"] if known.no_sandbox else []
         assignments = known.assignments or sorted(p.name for p in (course / "exercises").iterdir() if p.is_dir())
         try:
-            status = grade(course, assignments, options)
+            status = grade(course, assignments, options, only=known.student)
         except SandboxUnavailable as error:
             print(f"채점하지 않았습니다: {error}", file=sys.stderr)
             return 3
-        failed = [(a, s) for a, entries in status.items() if a in assignments for s, e in entries.items() if e["status"] == "failed"]
+        except ValueError as error:
+            print(f"채점하지 않았습니다: {error}", file=sys.stderr)
+            return 2
+        failed = [(a, s) for a, entries in status.items() if a in assignments for s, e in entries.items()
+                  if e["status"] == "failed" and (not known.student or s in known.student)]
         print(f"끝: {course / 'grades'} (grades.csv, 과제별 CSV, report.html). 채점 실패 {len(failed)}건"
               + "".join(f"\n  {a} {s}: {status[a][s]['message']}" for a, s in failed))
         return 0

@@ -94,8 +94,9 @@ def notebook_to_execute(api, course: Path, assignment: str, student: str, notebo
     return nbformat.reads(nbformat.writes(nb), as_version=4)  # as nbgrader writes it to autograded/ and reads it back
 
 
-def grade(course: Path, assignments: list[str], options: list[str] = (), say=print) -> dict:
-    """Autograde every learner's submission of each assignment, then feedback, export and report.
+def grade(course: Path, assignments: list[str], options: list[str] = (), say=print, only: list[str] = ()) -> dict:
+    """Autograde every learner's submission of each assignment (``only`` these learners, if given), then
+    feedback, export and report. The others keep their gradebook rows, statuses and feedback as they were.
 
     ``options`` are nbgrader-style settings for this run, e.g. ``--Execute.timeout=60``,
     ``--ClassGrading.jobs=1``, ``--ExecuteInScratch.sandbox=False``. Raises
@@ -114,6 +115,10 @@ def grade(course: Path, assignments: list[str], options: list[str] = (), say=pri
     settings = ClassGrading(parent=api)
     status = read_status(course)
     students = roster(course)
+    unknown = sorted(set(only) - set(students))
+    if unknown:
+        raise ValueError(f"명단(gradebook.db, submitted/)에 없는 학습자입니다: {', '.join(unknown)}")
+    students = [student for student in students if student in only] if only else students
     say(f"{len(students)}명, 과제 {', '.join(assignments)}")
     todo = []
     for assignment in assignments:
