@@ -1,6 +1,7 @@
 """The course's package, in wings named for who runs the code and how far it is trusted.
 
-- :mod:`hongong.setup` (``make setup``, the instructor's machine): Fashion-MNIST in Keras's cache, Debian packages;
+- :mod:`hongong.setup` (``make setup``; its data helpers also run in chapter and exercise kernels and in the checker):
+  Fashion-MNIST in Keras's cache, Debian packages;
 - :mod:`hongong.book` (book build and chapter kernels): the set-up every chapter runs first, glue, Korean
   figures, the two Sphinx extensions;
 - :mod:`hongong.exercise` (the learner's kernel: untrusted, imports nothing from the grading engine): the form

@@ -10,6 +10,7 @@ import hashlib
 
 import pytest
 
+from conftest import ROOT
 from hongong.setup import apt, data
 from hongong.setup.data import DataUnavailable, cache_dir, ensure_fashion_mnist, problems_in
 
@@ -171,6 +172,11 @@ def test_apt_step_does_nothing_when_the_packages_are_installed(monkeypatch):
 def test_prepared_cache_holds_the_real_fashion_mnist():
     """`make setup` ran before the tests: the cache that the book reads is complete and intact."""
     assert problems_in(cache_dir(data.default_keras_home())) == []
+
+
+def test_without_keras_home_the_cache_is_the_repositorys_own(monkeypatch):
+    monkeypatch.delenv("KERAS_HOME", raising=False)
+    assert data.default_keras_home() == ROOT / ".keras"
 
 
 def test_keras_load_data_reads_the_prepared_cache_offline():

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from conftest import ROOT
 from hongong.book.notebook import scratch_dir
 
 keras = pytest.importorskip("keras")
@@ -59,4 +60,4 @@ def test_dropout_zeroes_and_rescales_only_while_training():
 
 def test_scratch_dir_is_inside_the_ignored_build_folder():
     folder = scratch_dir("test")
-    assert folder.is_dir() and folder.parts[-3:] == ("_build", "scratch", "test")
+    assert folder.is_dir() and folder == ROOT / "_build" / "scratch" / "test"

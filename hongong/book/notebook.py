@@ -1,4 +1,9 @@
-"""The first cell of every chapter calls :func:`setup_notebook`, before Keras is imported."""
+"""A chapter's own helpers: the first cell of every chapter (and exercise) calls :func:`setup_notebook`, before Keras.
+
+Also here: :func:`glue_value` (numbers for the prose), :func:`scratch_dir` (files a chapter saves), and for tests and
+benchmarks, the chapters in the table of contents and executing one outside the build (:func:`execute_notebook`,
+:func:`glued_in`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import os
 import sys
 from numbers import Integral, Real
 
-from hongong.setup.data import default_keras_home, ensure_fashion_mnist
+from hongong.setup.data import REPOSITORY, default_keras_home, ensure_fashion_mnist
 from hongong.book.plotting import use_korean_font
 
 
@@ -71,9 +76,7 @@ def scratch_dir(name: str):
 
     Inside the git-ignored build folder, so nothing a chapter saves ends up in the repository.
     """
-    from pathlib import Path
-
-    folder = Path(__file__).resolve().parent.parent / "_build" / "scratch" / name
+    folder = REPOSITORY / "_build" / "scratch" / name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

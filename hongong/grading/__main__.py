@@ -12,7 +12,7 @@ Run in the course directory (the repository root); ``make grade`` does it.
 import sys
 from pathlib import Path
 
-from hongong.grading.classroom import grade
+from hongong.grading.classroom import UnknownStudent, grade
 from hongong.grading.export import export
 from hongong.grading.report import report
 from hongong.grading.sandbox import SandboxUnavailable
@@ -42,7 +42,7 @@ def main(argv: list[str]) -> int:
         except SandboxUnavailable as error:
             print(f"채점하지 않았습니다: {error}", file=sys.stderr)
             return 3
-        except ValueError as error:
+        except UnknownStudent as error:
             print(f"채점하지 않았습니다: {error}", file=sys.stderr)
             return 2
         failed = [(a, s) for a, entries in status.items() if a in assignments for s, e in entries.items()

@@ -1,8 +1,9 @@
 """What a check module (``checks/<assignment>.py``) is written with: the words an instructor uses.
 
-Who runs it: the trusted checker (:mod:`hongong.grading.checker`) loads a check module with :func:`load_items`;
-the instructor's process uses :func:`collect_spec` to list the answers a submission must hand over (inputs of
-function answers drawn at that moment). Nothing here touches a learner's answer until the checker calls an item.
+Who runs it: the trusted checker (:mod:`hongong.grading.checker`) loads a check module with :func:`load_items`
+and calls its items on the loaded answers. The instructor's process also loads it (``ExecuteInScratch.checks``)
+to list, with :func:`collect_spec`, the answers a submission must hand over (inputs of function answers drawn at
+that moment). Check modules are the instructor's code; nothing here runs a learner's.
 
 A check module declares one function per autograded cell::
 

@@ -49,6 +49,10 @@ from hongong.grading.status import STATUS_KO, read_status, write_status
 from hongong.grading.workers import ClassGrading, Executions
 
 
+class UnknownStudent(ValueError):
+    """``grade(only=…)`` named a learner the class does not have (nothing was graded)."""
+
+
 def grade_one(api, course: Path, assignment: str, student: str) -> dict:
     """Autograde one submission that passed :func:`precheck` with nbgrader, guarded; return its status entry."""
     database = course / "gradebook.db"
@@ -117,7 +121,7 @@ def grade(course: Path, assignments: list[str], options: list[str] = (), say=pri
     students = roster(course)
     unknown = sorted(set(only) - set(students))
     if unknown:
-        raise ValueError(f"명단(gradebook.db, submitted/)에 없는 학습자입니다: {', '.join(unknown)}")
+        raise UnknownStudent(f"명단(gradebook.db, submitted/)에 없는 학습자입니다: {', '.join(unknown)}")
     students = [student for student in students if student in only] if only else students
     say(f"{len(students)}명, 과제 {', '.join(assignments)}")
     todo = []

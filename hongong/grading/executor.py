@@ -10,8 +10,8 @@ notebook and the feedback).
 
 It reads the notebook on standard input and answers on a private copy of its standard output: the kernel
 inherits ``/dev/null`` as fd 0, 1 and 2, and this process makes itself non-dumpable, so the kernel (same
-user) cannot open its descriptors through ``/proc`` to forge the answer. Nothing here imports the grading
-engine: the box holds only this module, nbgrader and the learner's kernel.
+user) cannot open its descriptors through ``/proc`` to forge the answer. It imports nothing else of the grading
+engine: it only executes and hands back what the kernel produced.
 """
 
 from __future__ import annotations

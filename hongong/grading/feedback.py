@@ -2,7 +2,7 @@
 
 Who runs it: ``nbgrader generate_feedback`` in the instructor's process (:mod:`hongong.grading.classroom` calls it
 through nbgrader's API), configured in ``nbgrader_config.py``: :class:`HideHiddenTests` among
-``GenerateFeedback.preprocessors`` (after :class:`hongong.grading.inert.MakeInert`), and
+``GenerateFeedback.preprocessors`` (before :class:`hongong.grading.inert.MakeInert`), and
 :func:`feedback_exporter` as ``GenerateFeedback.exporter_class``.
 """
 

@@ -163,9 +163,7 @@ def system_links() -> list[str]:
 
 def bwrap_arguments(limits: dict) -> list[str]:
     """What the sandbox sees (see the module docstring)."""
-    import hongong
-
-    package = Path(hongong.__file__).parent
+    package = Path(__file__).resolve().parents[1]  # hongong/, this process's copy
     arguments = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
                  "--die-with-parent", "--new-session", "--hostname", "sandbox",
                  "--ro-bind", "/usr", "/usr", *system_links(), "--ro-bind", "/etc", "/etc",

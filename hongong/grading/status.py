@@ -1,7 +1,7 @@
 """One status per submission and assignment, in ``grades/status.json``: graded, late, failed or missing.
 
 Who runs it: the instructor's process. :mod:`hongong.grading.classroom` writes it as each submission is
-recorded; :mod:`hongong.grading.export` and :mod:`hongong.grading.report` read it.
+recorded; :mod:`hongong.grading.export` reads it into the CSV files (which the report reads).
 
 - ``missing``: the learner handed in nothing for this assignment (a real 0 is ``graded`` with 0);
 - ``failed``: a notebook that is not JSON, missing or renamed, a kernel that died, a notebook that ran

@@ -54,11 +54,15 @@ class DataUnavailable(RuntimeError):
     """Fashion-MNIST could not be put in Keras's cache; the message says what was tried."""
 
 
+# The checkout this package lives in (it is installed in editable mode from there): hongong/setup/data.py → root.
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
 def default_keras_home() -> Path:
     """``$KERAS_HOME`` if set, else the repository's own ``.keras/`` folder."""
     if os.environ.get("KERAS_HOME"):
         return Path(os.environ["KERAS_HOME"])
-    return Path(__file__).resolve().parent.parent / ".keras"
+    return REPOSITORY / ".keras"
 
 
 def cache_dir(keras_home: Path) -> Path:
