@@ -4,5 +4,7 @@
   the prose, ``scratch_dir`` for files a chapter saves; executing a chapter outside the build (tests, benchmarks);
 - :mod:`hongong.book.plotting`: the Korean font for figures (also used by the grading report);
 - :mod:`hongong.book.sphinx_korean_search` and :mod:`hongong.book.sphinx_unique_scripts`: Sphinx extensions
-  listed in ``_config.yml``.
+  listed in ``_config.yml``;
+- :mod:`hongong.book.execute_chapters`: ``make html`` runs it before Jupyter Book: the chapters missing from the
+  execution cache, executed one per core at a time into that cache.
 """
