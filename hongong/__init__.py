@@ -12,7 +12,8 @@
 The chapters and exercises start with ``from hongong import setup_notebook``: the names below are that door.
 """
 
-from hongong.book.notebook import glue_value, scratch_dir, setup_notebook
+from hongong.book.korean import with_particle
+from hongong.book.notebook import glue_value, glue_words, scratch_dir, setup_notebook
 from hongong.setup.data import CLASS_NAMES
 
-__all__ = ["CLASS_NAMES", "glue_value", "scratch_dir", "setup_notebook"]
+__all__ = ["CLASS_NAMES", "glue_value", "glue_words", "scratch_dir", "setup_notebook", "with_particle"]

@@ -18,7 +18,7 @@ import nbformat
 from conftest import ROOT
 
 ASSIGNMENTS = ["ch07-1", "ch07-2", "ch07-3"]
-AUTO_POINTS = 14  # automatic points of each assignment (plus 2 graded by hand)
+AUTO_POINTS = 16  # automatic points of each assignment (plus 2 graded by hand); tests/test_exercises.py checks the notebooks
 
 
 def new_course(folder):
@@ -167,6 +167,8 @@ check_form = lambda *args, **kwargs: None
 q1 = q2 = q3 = q4 = q6 = q7 = 0
 q5 = [0, 0, 0]
 model = types.SimpleNamespace(count_params=lambda: 79510)'''
+KNOWS_THE_EXAMPLE = '''def stack_params(sizes):
+    return 79510  # the visible test's example, whatever the sizes'''
 LOOKS_LIKE_A_DNN = '''def build_dnn():
     return types.SimpleNamespace(layers=[1, 2, 3])  # three "layers": the visible check counts them'''
 
@@ -192,13 +194,16 @@ history.history = {"loss": [0.5] * 12}'''
 
 # Never trained, then the optimizer's step counter set so that the two model files look like early stopping
 # (best file 12 epochs, live model 14): the old check trusted exactly these numbers. The rule is not written.
-FORGES_EARLY_STOP = '''model = build_model()  # never trained
+# The callbacks are set up right but never given to fit(): the checker sees they never received a val_loss.
+FORGES_EARLY_STOP = '''checkpoint_cb = keras.callbacks.ModelCheckpoint("best-model.keras", save_best_only=True)
+early_stopping_cb = keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True)
+model = build_model()  # never trained
 model.optimizer.build(model.trainable_variables)
 model.optimizer.iterations.assign(12 * 313)
 model.save("best-model.keras")
 model.optimizer.iterations.assign(14 * 313)
 history = keras.callbacks.History()
-history.history = {"loss": [0.5] * 14, "val_loss": [0.5] * 14}'''
+history.history = {"loss": [0.5] * 14, "val_loss": [0.5] * 14}  # passes the visible callbacks check'''
 STOP_RULE_NOT_WRITTEN = "def epochs_until_stop(val_losses, patience):\n    raise NotImplementedError()"
 
 # Outputs and a written answer that would act in the instructor's browser (formgrader, feedback) if rendered live.
@@ -292,8 +297,8 @@ def _class():
             ("tests-edited", a): Expected(lambda a=a: submission(a, solved=False, tests="pass"), "graded", 0),
             ("tests-deleted", a): Expected(lambda a=a: submission(a, solved=False, drop_tests=True), "graded", 0),
             ("solutions-deleted", a): Expected(
-                lambda a=a: submission(a, drop=[g for g in ("dense-params", "build-model", "build-dnn", "callbacks", "train",
-                                                           "stop-epoch")]),
+                lambda a=a: submission(a, drop=[g for g in ("dense-params", "softmax", "stack-params", "build-model", "build-dnn",
+                                                           "train", "best-epoch", "stop-epoch")]),
                 "graded", q[a]),
             ("error-first-cell", a): Expected(lambda a=a: submission(a, first='raise RuntimeError("첫 셀에서 난 오류")'),
                                               "graded", AUTO_POINTS),
@@ -314,7 +319,7 @@ def _class():
         ("hostile-html", "ch07-1"): Expected(lambda: submission(
             "ch07-1", {"why-validation": HOSTILE_ANSWER}, first=HOSTILE_OUTPUTS), "graded", AUTO_POINTS),
         ("forges-early-stop", "ch07-3"): Expected(lambda: submission(
-            "ch07-3", {"train": FORGES_EARLY_STOP, "stop-epoch": STOP_RULE_NOT_WRITTEN}), "graded", AUTO_POINTS - 2 - 3),
+            "ch07-3", {"train": FORGES_EARLY_STOP, "stop-epoch": STOP_RULE_NOT_WRITTEN}), "graded", AUTO_POINTS - 2 - 2 - 3),
         ("renamed", "ch07-2"): Expected(lambda: submission("ch07-2"), "failed", handed_in_as="Untitled.ipynb"),
         ("prints-100mb", "ch07-2"): Expected(
             lambda: submission("ch07-2", {"quiz-answers": PRINTS_100MB + "\n" + solution_code(
@@ -330,7 +335,8 @@ def _class():
                                              AUTO_POINTS - 2 - 3),
         ("swallows-errors", "ch07-2"): Expected(lambda: blank_with("ch07-2", SWALLOWS_ERRORS), "graded", 0),
         ("patched-libraries", "ch07-2"): Expected(lambda: submission(
-            "ch07-2", {"quiz-answers": PATCHED_LIBRARIES, "build-dnn": LOOKS_LIKE_A_DNN}, solved=False), "graded", 0),
+            "ch07-2", {"quiz-answers": PATCHED_LIBRARIES, "stack-params": KNOWS_THE_EXAMPLE, "build-dnn": LOOKS_LIKE_A_DNN},
+            solved=False), "graded", 0),
         ("forged-accuracy", "ch07-2"): Expected(lambda: submission("ch07-2", {"train": FORGED_ACCURACY}), "graded",
                                                 AUTO_POINTS - 3),
         ("tracer", "ch07-3"): Expected(lambda: blank_with("ch07-3", TRACER), "graded", 0),
@@ -349,15 +355,16 @@ def _class():
 CLASS = _class()
 # Items the notebook's own test cells passed in the learner's kernel and the checker failed: the tricks above
 # pass every test cell; the Lambda model passes the visible checks; a made-up accuracy passes them too.
-ALL_ITEMS = {"ch07-1": {f"test-q{n}" for n in range(1, 8)} | {"test-dense-params", "test-build-model", "test-train"},
-             "ch07-2": {f"test-q{n}" for n in range(1, 8)} | {"test-build-dnn", "test-train"},
-             "ch07-3": {f"test-q{n}" for n in range(1, 6)} | {"test-build-model", "test-callbacks", "test-early-stop",
-                                                             "test-reload"}}
+ALL_ITEMS = {"ch07-1": {f"test-q{n}" for n in range(1, 8)} | {"test-dense-params", "test-softmax", "test-build-model",
+                                                             "test-train"},
+             "ch07-2": {f"test-q{n}" for n in range(1, 8)} | {"test-stack-params", "test-build-dnn", "test-train"},
+             "ch07-3": {f"test-q{n}" for n in range(1, 6)} | {"test-build-model", "test-callbacks", "test-reload",
+                                                             "test-best-epoch", "test-early-stop"}}
 FLAGGED = {
     ("wraps-every-cell", "ch07-1"): ALL_ITEMS["ch07-1"], ("swallows-errors", "ch07-2"): ALL_ITEMS["ch07-2"],
     ("tracer", "ch07-3"): ALL_ITEMS["ch07-3"], ("patched-libraries", "ch07-2"): ALL_ITEMS["ch07-2"],
     ("lambda-model", "ch07-1"): {"test-build-model", "test-train"}, ("forged-accuracy", "ch07-2"): {"test-train"},
-    ("patched-untrained", "ch07-1"): {"test-train"}, ("forges-early-stop", "ch07-3"): {"test-reload"},
+    ("patched-untrained", "ch07-1"): {"test-train"}, ("forges-early-stop", "ch07-3"): {"test-callbacks", "test-reload"},
     **{("perfect", a): set() for a in ASSIGNMENTS}, **{("blank", a): set() for a in ASSIGNMENTS},
 }
 REASONS = {  # (student, assignment) -> the reason a failed submission must carry

@@ -8,9 +8,12 @@ graded through nbgrader: tests/test_instructor_workflow.py.
 """
 
 import base64
+import functools
 import json
+import math
 import os
 import random
+import re
 import subprocess
 import sys
 
@@ -100,6 +103,74 @@ def test_a_function_answer_is_called_on_inputs_drawn_at_grading_time(tmp_path):
     assert not raises["passed"]
 
 
+def naive_softmax(z):
+    exps = [math.exp(v) for v in z]  # overflows past about 709.78
+    return [e / sum(exps) for e in exps]
+
+
+def stable_softmax(z):
+    exps = [math.exp(v - max(z)) for v in z]
+    return [e / sum(exps) for e in exps]
+
+
+def test_softmax_is_checked_on_fresh_vectors_large_ones_included_and_each_mistake_named(tmp_path):
+    items = [i for i in items_of("ch07-1") if i.grade_id == "test-softmax"]
+    drawn = checks.collect_spec(items, random.SystemRandom())[0]["inputs"]
+    assert drawn != checks.collect_spec(items, random.SystemRandom())[0]["inputs"], "fresh inputs for every submission"
+    assert any(max(z) > 709.78 for (z,) in drawn) and any(max(z) < -745 for (z,) in drawn), "past exp's range both ways"
+
+    def verdict(function, name):
+        return judge({"softmax": function}, items, tmp_path / name)["test-softmax"]
+
+    assert verdict(stable_softmax, "stable")["passed"]
+    naive = verdict(naive_softmax, "naive")
+    assert not naive["passed"] and "OverflowError" in naive["message"] and "가장 큰 값을 먼저 빼고" in naive["message"]
+    array = verdict(lambda z: __import__("numpy").array(stable_softmax(z)), "array")
+    assert not array["passed"] and "ndarray" in array["message"] and ".tolist()" in array["message"]
+    unnormalized = verdict(lambda z: [math.exp(v - max(z)) for v in z], "unnormalized")
+    assert not unnormalized["passed"] and "합이 1이 아닙니다" in unnormalized["message"]
+    example_only = verdict(lambda z: [0.5] * len(z), "example-only")
+    assert not example_only["passed"]
+
+
+def test_stack_params_is_checked_on_fresh_stacks_and_the_usual_miscounts_are_named(tmp_path):
+    items = [i for i in items_of("ch07-2") if i.grade_id == "test-stack-params"]
+    drawn = checks.collect_spec(items, random.SystemRandom())[0]["inputs"]
+    assert drawn != checks.collect_spec(items, random.SystemRandom())[0]["inputs"]
+    assert any(len(sizes) >= 3 for (sizes,) in drawn)
+    pairs = lambda sizes: list(zip(sizes, sizes[1:]))  # noqa: E731
+    cases = {
+        "right": (lambda sizes: sum(a * b + b for a, b in pairs(sizes)), None),
+        "no-biases": (lambda sizes: sum(a * b for a, b in pairs(sizes)), "절편을 빠뜨렸습니다"),
+        "first-only": (lambda sizes: sizes[0] * sizes[1] + sizes[1] + 0 * len(sizes), "첫 번째 밀집층만"),
+        "first-input": (lambda sizes: sum(sizes[0] * b + b for _, b in pairs(sizes)), "처음 입력 수로"),
+        "example-only": (lambda sizes: 79510, "틀린 값"),
+        "float": (lambda sizes: float(sum(a * b + b for a, b in pairs(sizes))), "정수(int)"),
+    }
+    for name, (function, message) in cases.items():
+        verdict = judge({"stack_params": function}, items, tmp_path / name, rng=random.Random(3))["test-stack-params"]
+        assert verdict["passed"] is (message is None), (name, verdict)
+        assert message is None or message in verdict["message"], (name, verdict)
+
+
+def test_best_epoch_is_checked_on_fresh_losses_with_ties_and_off_by_one_is_named(tmp_path):
+    items = [i for i in items_of("ch07-3") if i.grade_id == "test-best-epoch"]
+    drawn = checks.collect_spec(items, random.SystemRandom())[0]["inputs"]
+    assert drawn != checks.collect_spec(items, random.SystemRandom())[0]["inputs"]
+    assert any(losses.count(min(losses)) > 1 for (losses,) in drawn), "a tie at the lowest loss is always drawn"
+    last = lambda losses: len(losses) - losses[::-1].index(min(losses))  # noqa: E731
+    cases = {
+        "right": (lambda losses: losses.index(min(losses)) + 1, None),
+        "from-zero": (lambda losses: losses.index(min(losses)), "0부터"),
+        "last-tie": (last, "처음 나온 에포크"),
+        "example-only": (lambda losses: 2, "틀린 에포크"),
+    }
+    for name, (function, message) in cases.items():
+        verdict = judge({"best_epoch": function}, items, tmp_path / name)["test-best-epoch"]
+        assert verdict["passed"] is (message is None), (name, verdict)
+        assert message is None or message in verdict["message"], (name, verdict)
+
+
 def test_answers_that_are_missing_malformed_or_forged_files_earn_nothing():
     items = [i for i in items_of("ch07-1", kinds={"value"}) if i.grade_id == "test-q1"]
     spec = checks.collect_spec(items, random.Random(1))
@@ -171,7 +242,7 @@ def test_the_checker_process_judges_files_and_refuses_a_planted_test_set(tmp_pat
     result = checker_process(request)
     verdicts = json.loads(result.stdout.splitlines()[-1])["verdicts"]
     assert set(verdicts) == {"test-q1", "test-q2", "test-q3", "test-q4", "test-q5", "test-q6", "test-q7",
-                             "test-dense-params", "test-build-model", "test-train"}
+                             "test-dense-params", "test-softmax", "test-build-model", "test-train"}
     assert "정확도" in verdicts["test-train"]["message"] and "답을 찾을 수 없습니다" in verdicts["test-q1"]["message"]
     planted = tmp_path / "planted"
     (planted / "datasets" / "fashion-mnist").mkdir(parents=True)
@@ -230,3 +301,132 @@ def test_early_stopping_is_judged_from_the_learners_rule_on_fresh_cases_not_from
     wrong = judge({"epochs_until_stop": counts_ties_as_better}, items, tmp_path / "ties")["test-early-stop"]
     assert not wrong["passed"] and "최저값과 같은 손실" in wrong["message"]
     assert not judge({"epochs_until_stop": lambda v, p: 4}, items, tmp_path / "visible-only")["test-early-stop"]["passed"]
+
+
+# --- ch07-3's callbacks, with Keras's own callbacks on a tiny model ------------------------------------------
+
+
+def tiny_model():
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def tiny_data():
+    rng = __import__("numpy").random.default_rng(0)
+    return rng.random((64, 4)), rng.integers(0, 2, 64)
+
+
+def callbacks_in(folder, **early_stopping):
+    checkpoint = keras.callbacks.ModelCheckpoint(str(folder / "best-model.keras"), save_best_only=True)
+    return checkpoint, keras.callbacks.EarlyStopping(**{"patience": 2, "restore_best_weights": True, **early_stopping})
+
+
+def test_what_the_exercise_says_about_keras_callbacks_is_what_keras_does(tmp_path):
+    """ch07-3's task text: without validation_data ModelCheckpoint only warns and writes every epoch and
+    EarlyStopping neither stops nor restores; EarlyStopping starts afresh at each fit(), ModelCheckpoint keeps the
+    lowest val_loss it saw, so an old checkpoint callback saves nothing for a new model that never beats it."""
+    import warnings
+
+    x, y = tiny_data()
+    checkpoint, early_stopping = callbacks_in(tmp_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = tiny_model().fit(x, y, epochs=3, verbose=0, callbacks=[checkpoint, early_stopping])
+    assert "val_loss" not in history.history and len(history.history["loss"]) == 3
+    assert any("Can save best model only with val_loss available" in str(w.message) for w in caught)
+    assert (tmp_path / "best-model.keras").exists(), "written anyway, every epoch"
+    assert checkpoint.best is None and early_stopping.best is None and early_stopping.best_weights is None
+
+    checkpoint, early_stopping = callbacks_in(tmp_path)
+    tiny_model().fit(x, y, epochs=3, verbose=0, validation_data=(x, y), callbacks=[checkpoint, early_stopping])
+    assert checkpoint.best is not None and early_stopping.best is not None
+    # What both remember from that fit(), made lower than anything the next model reaches: a model with zero weights
+    # starts at val_loss ln 2 = 0.693 (probability 1/2 for each sample), and two epochs on random labels stay near it.
+    checkpoint.best, early_stopping.best = 0.5, 0.0
+    written = (tmp_path / "best-model.keras").stat().st_mtime_ns
+    worse = tiny_model()
+    worse.set_weights([w * 0 for w in worse.get_weights()])
+    history = worse.fit(x, y, epochs=2, verbose=0, validation_data=(x, y), callbacks=[checkpoint, early_stopping])
+    assert checkpoint.best == 0.5, "ModelCheckpoint remembers the last fit()'s best"
+    assert (tmp_path / "best-model.keras").stat().st_mtime_ns == written, "so the new model was never saved"
+    assert early_stopping.best == min(history.history["val_loss"]), "EarlyStopping started afresh"
+
+
+@pytest.mark.filterwarnings("ignore:.*(val_loss|val_accuracy).*:UserWarning")
+def test_callbacks_are_judged_on_their_settings_and_on_having_seen_a_val_loss(tmp_path):
+    items = [i for i in items_of("ch07-3") if i.grade_id == "test-callbacks"]
+    x, y = tiny_data()
+
+    def verdict(name, validation=True, fit=True, **early_stopping):
+        folder = tmp_path / name
+        folder.mkdir()
+        checkpoint, early = callbacks_in(folder, **early_stopping)
+        if fit:
+            tiny_model().fit(x, y, epochs=2, verbose=0, callbacks=[checkpoint, early],
+                             **({"validation_data": (x, y)} if validation else {}))
+        return judge({"checkpoint_cb": checkpoint, "early_stopping_cb": early}, items, folder)["test-callbacks"]
+
+    assert verdict("right") == {"passed": True, "message": "통과"}
+    wrong_monitor = verdict("monitor", monitor="val_accuracy")
+    assert not wrong_monitor["passed"] and "early_stopping_cb의 monitor" in wrong_monitor["message"]
+    not_restoring = verdict("restore", restore_best_weights=False)
+    assert not not_restoring["passed"] and "restore_best_weights" not in not_restoring["message"], "q2's answer"
+    no_validation = verdict("no-validation", validation=False)
+    assert not no_validation["passed"] and "validation_data=(val_scaled, val_labels)" in no_validation["message"]
+    never_fit = verdict("never-fit", fit=False)
+    assert not never_fit["passed"] and "fit()에 주지 않은 콜백" in never_fit["message"]
+
+
+# --- every quiz message points to the book, never to the answer --------------------------------------------
+
+CHAPTERS = {"7-1": "7-1-artificial-neural-network", "7-2": "7-2-deep-neural-network", "7-3": "7-3-training-neural-networks"}
+SAID_IN_KOREAN = {"relu": "렐루", "sigmoid": "시그모이드", "softmax": "소프트맥스", "val_loss": "검증 손실", "Flatten": "펼치는 층"}
+
+
+@functools.cache
+def headings(section):
+    import nbformat
+
+    notebook = nbformat.read(ROOT / "chapters" / f"{CHAPTERS[section]}.ipynb", as_version=4)
+    return {line.lstrip("#").strip() for cell in notebook.cells if cell.cell_type == "markdown"
+            for line in cell.source.splitlines() if line.startswith("##")}
+
+
+def test_every_section_a_check_message_cites_is_a_heading_of_that_chapter():
+    cited = [(section, title) for assignment in ("ch07-1", "ch07-2", "ch07-3")
+             for section, title in re.findall(r"(7-\d)절 '([^']+)'", (ROOT / "checks" / f"{assignment}.py").read_text(encoding="utf-8"))]
+    assert len(cited) > 20
+    missing = [(section, title) for section, title in cited if title not in headings(section)]
+    assert missing == [], "a message sends the learner to a section the chapter does not have"
+
+
+def wrong_like(answer):
+    """A wrong answer of the right type."""
+    if type(answer) is list:
+        return [n + 1 for n in answer]
+    return "wrong" if type(answer) is str else answer + type(answer)(1000)
+
+
+@pytest.mark.parametrize("assignment", ["ch07-1", "ch07-2", "ch07-3"])
+def test_a_wrong_quiz_answer_is_sent_to_a_section_of_the_book_without_the_answer(assignment, tmp_path):
+    from class_submissions import quiz_answers
+
+    right = quiz_answers(assignment)
+    special = {"ch07-1": {"q2": ["softmax"], "q6": [7850, 784]}, "ch07-2": {"q2": ["Reshape"]}}.get(assignment, {})
+    items = items_of(assignment, kinds={"value"})
+    section = assignment[2:].lstrip("0")  # ch07-1 -> 7-1
+    chapter_headings = headings(section)
+    for name, answer in right.items():
+        for wrong in [wrong_like(answer), *special.get(name, [])]:
+            message = judge({name: wrong}, [i for i in items if i.grade_id == f"test-{name}"], tmp_path / f"{name}-{wrong}")[
+                f"test-{name}"]["message"]
+            assert message.startswith("정답이 아닙니다.") and f"{section}절" in message, (name, message)
+            titles = re.findall(r"'([^']+)'", message)
+            assert all(title in chapter_headings for title in titles), (name, titles)
+            values = answer if isinstance(answer, list) else [answer]
+            for value in values:
+                if isinstance(value, str):
+                    assert value not in message and SAID_IN_KOREAN.get(value, value) not in message, (name, message)
+                elif len(str(value)) > 1:
+                    assert not re.search(rf"(?<![\d.,]){value:,}(?![\d,])|(?<![\d.,]){value}(?![\d,])", message), (name, message)

@@ -6,12 +6,13 @@
 """
 
 import json
+import re
 import subprocess
 
 import nbformat
 import pytest
 
-from class_submissions import ASSIGNMENTS, new_course, submission
+from class_submissions import ASSIGNMENTS, AUTO_POINTS, new_course, submission
 from conftest import ROOT
 
 
@@ -92,6 +93,59 @@ def test_every_autograded_cell_has_exactly_one_check_and_no_hidden_test_in_the_n
     for cell in tests:
         assert cell.source.startswith('"""'), f"{cell.metadata.nbgrader.grade_id}: open with a docstring"
         assert "HIDDEN TESTS" not in cell.source, "hidden tests live in checks/, outside the learner's kernel"
+
+
+POINTS_SHOWN = re.compile(r"\((?:손으로 채점, )?(\d+)점\)")  # "(2점)", "(손으로 채점, 2점)"
+QUIZ_LINE = re.compile(r"^- \*\*q(\d+)\.\*\* ")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_graded_item_shows_the_points_its_cell_carries(assignment):
+    """The task text shows each graded item's points, "(2점)", and they are the points of its nbgrader cell.
+
+    Walking the notebook in order: every "(N점)" in the task text is owed to the next graded cell (a quiz line
+    "- **qN.**" to test-qN exactly), and each graded cell must find one waiting with its metadata's points. The
+    introduction's totals are the sums; the class test's expected full score (AUTO_POINTS) is the automatic one.
+    """
+    notebook = read(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
+    shown, totals = [], {"auto": 0, "manual": 0}
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("grade"):
+            if cell.cell_type == "markdown":
+                for line in cell.source.splitlines():
+                    quiz = QUIZ_LINE.match(line)
+                    shown += [(f"test-q{quiz.group(1)}" if quiz else None, int(found.group(1)), line)
+                              for found in POINTS_SHOWN.finditer(line)]
+            continue
+        grade_id, points = meta["grade_id"], meta["points"]
+        assert shown, f"{assignment} {grade_id}: its points ({points}) are not shown in the task text before it"
+        label, number, line = shown.pop(0)
+        assert label in (None, grade_id), f"{assignment}: {grade_id} meets the points of {label}: {line}"
+        assert number == points, f"{assignment} {grade_id}: the text shows {number}, the cell carries {points}: {line}"
+        totals["auto" if cell.cell_type == "code" else "manual"] += points
+    assert shown == [], f"{assignment}: points shown for no graded cell: {shown}"
+    intro = notebook.cells[0].source
+    auto, manual, total = map(int, re.search(r"자동 채점 (\d+)점, 손 채점 (\d+)점, 모두 (\d+)점", intro).groups())
+    assert (auto, manual, total) == (totals["auto"], totals["manual"], totals["auto"] + totals["manual"])
+    assert totals["auto"] == AUTO_POINTS, "tests/class_submissions.py expects a perfect submission to earn AUTO_POINTS"
+
+
+# A particle whose form depends on the last sound of the word before it (이/가, 은/는, 을/를, 과/와, (으)로, (이)나,
+# (이)라, (이)어야): after a value filled in at run time it is right for some values and wrong for others.
+PARTICLE_AFTER_VALUE = re.compile(r"\}(이어야|여야|이나|이라|으로|이|가|은|는|을|를|과|와|로|나|라)(?![가-힣])")
+
+
+def test_no_message_puts_a_changing_particle_right_after_a_filled_in_value():
+    """'정확도가 {accuracy:.4f}로' reads wrong for 0.8170 ("영으로"); 'f"정확도({accuracy:.4f})가"' never does."""
+    sources = {f"checks/{a}.py": (ROOT / "checks" / f"{a}.py").read_text(encoding="utf-8") for a in ASSIGNMENTS}
+    for a in ASSIGNMENTS:
+        for cell in read(ROOT / "solutions" / a / f"{a}.ipynb").cells:
+            if cell.cell_type == "code":
+                sources[f"solutions/{a} {cell.metadata.get('nbgrader', {}).get('grade_id')}"] = cell.source
+    found = [f"{where}: {line.strip()}" for where, source in sources.items() for line in source.splitlines()
+             if PARTICLE_AFTER_VALUE.search(line)]
+    assert found == []
 
 
 # --- the learner's side: nbgrader validate -----------------------------------------------------

@@ -27,7 +27,8 @@ import zipfile
 import nbformat
 import pytest
 
-from class_submissions import ASSIGNMENTS, CLASS, FLAGGED, PHONE_HOME_PORT, REASONS, new_course, quiz_answers
+from class_submissions import (ALL_ITEMS, ASSIGNMENTS, AUTO_POINTS, CLASS, FLAGGED, PHONE_HOME_PORT, REASONS, new_course,
+                               quiz_answers)
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -168,9 +169,9 @@ def test_feedback_shows_no_hidden_check_line_in_cells_or_tracebacks(course):
     # The learner still learns which item failed and why, in Korean: from the visible check and from the checker.
     page = html.unescape((folder / "feedback" / "wrong-types" / "ch07-1" / "ch07-1.html").read_text(encoding="utf-8"))
     assert "정수(int)로 답하세요" in page
-    assert page.count("채점기: 실패") == 10 and "채점기: 통과" not in page
+    assert page.count("채점기: 실패") == len(ALL_ITEMS["ch07-1"]) and "채점기: 통과" not in page
     page = html.unescape((folder / "feedback" / "perfect" / "ch07-1" / "ch07-1.html").read_text(encoding="utf-8"))
-    assert page.count("채점기: 통과") == 10 and "채점기: 실패" not in page
+    assert page.count("채점기: 통과") == len(ALL_ITEMS["ch07-1"]) and "채점기: 실패" not in page
 
 
 def test_no_in_kernel_trick_earns_a_point_and_each_is_flagged(course):
@@ -245,7 +246,7 @@ def test_export_tells_missing_failed_and_zero_apart(course):
     assert rows["perfect"]["test-q1"] == "1.0" and rows["wrong-types"]["test-q1"] == "0.0"
     with open(folder / "grades" / "grades.csv", encoding="utf-8") as table:
         overall = {row["student_id"]: row for row in csv.DictReader(table)}
-    assert overall["perfect"]["total"] == str(3 * 14.0)
+    assert overall["perfect"]["total"] == str(3 * float(AUTO_POINTS))
     assert overall["kernel-crash"]["ch07-2_status"] == "failed" and overall["kernel-crash"]["total"] == ""
 
 

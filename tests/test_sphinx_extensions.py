@@ -49,3 +49,66 @@ def test_a_repeated_inline_script_is_kept_once_and_scripts_with_src_are_left_alo
             '    <script src="x.js"></script>\n    <script>const A = 1;</script>\n    <script>const B = 2;</script>\n</head>\n')
     cleaned = without_repeated_inline_scripts(page)
     assert cleaned.count("const A = 1;") == 1 and cleaned.count('src="x.js"') == 2 and "const B = 2;" in cleaned
+
+
+def write_glue(folder, doc, **values):
+    path = folder / f"{doc}.glue.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({name: {"data": {"text/plain": repr(value)}} for name, value in values.items()}))
+
+
+def test_a_cross_chapter_claim_that_turned_false_fails_the_build(tmp_path):
+    from sphinx.errors import ExtensionError
+
+    from hongong.book.sphinx_cross_chapter_claims import check_claims, false_claims
+
+    claim = "chapters/b::deep > chapters/a::linear"
+    write_glue(tmp_path, "chapters/a", linear=0.8458)
+    write_glue(tmp_path, "chapters/b", deep=0.8641)
+    assert false_claims([claim], tmp_path) == []
+    write_glue(tmp_path, "chapters/b", deep=0.8401)  # a rebuild where the deeper model came out lower
+    assert false_claims([claim], tmp_path) == [f"{claim} (now 0.8401 > 0.8458 is false)"]
+
+    class App:  # what check_claims reads of Sphinx's application at build-finished
+        class builder:
+            format = "html"
+        config = type("Config", (), {"hongong_cross_chapter_claims": [claim]})
+        outdir = str(tmp_path / "html")
+
+    write_glue(tmp_path / "jupyter_execute", "chapters/a", linear=0.8458)
+    write_glue(tmp_path / "jupyter_execute", "chapters/b", deep=0.8401)
+    with pytest.raises(ExtensionError, match="no longer agree"):
+        check_claims(App, None)
+
+
+def test_a_claim_about_a_missing_number_or_in_another_form_is_refused(tmp_path):
+    from sphinx.errors import ExtensionError
+
+    from hongong.book.sphinx_cross_chapter_claims import false_claims
+
+    write_glue(tmp_path, "chapters/a", linear=0.8)
+    with pytest.raises(ExtensionError, match="glued no 'deep'"):
+        false_claims(["chapters/a::deep > chapters/a::linear"], tmp_path)
+    with pytest.raises(ExtensionError, match="not executed"):
+        false_claims(["chapters/z::deep > chapters/a::linear"], tmp_path)
+    with pytest.raises(ExtensionError, match="not understood"):
+        false_claims(["chapters/a::linear is larger"], tmp_path)
+
+
+def test_the_book_declares_its_cross_chapter_claims_on_numbers_the_chapters_glue():
+    import yaml
+
+    from conftest import ROOT
+    from hongong.book.sphinx_cross_chapter_claims import CLAIM
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    assert "hongong.book.sphinx_cross_chapter_claims" in config["sphinx"]["extra_extensions"]
+    claims = config["sphinx"]["config"]["hongong_cross_chapter_claims"]
+    assert claims
+    for claim in claims:
+        match = CLAIM.match(claim)
+        assert match, claim
+        for reference in (match["left"], match["right"]):
+            doc, name = reference.split("::")
+            source = (ROOT / f"{doc}.ipynb").read_text(encoding="utf-8")
+            assert f'glue_value(\\"{name}\\"' in source, f"{doc} glues no {name}"

@@ -1,6 +1,6 @@
 """A chapter's own helpers: the first cell of every chapter (and exercise) calls :func:`setup_notebook`, before Keras.
 
-Also here: :func:`glue_value` (numbers for the prose), :func:`scratch_dir` (files a chapter saves), and for tests and
+Also here: :func:`glue_value` (numbers for the prose), :func:`glue_words` (phrases chosen from them), :func:`scratch_dir` (files a chapter saves), and for tests and
 benchmarks, the chapters in the table of contents and executing one outside the build (:func:`execute_notebook`,
 :func:`glued_in`).
 """
@@ -71,6 +71,18 @@ def glue_value(name: str, value) -> None:
     glue(name, value, display=False)
 
 
+def glue_words(name: str, text: str) -> None:
+    """``myst_nb.glue`` a phrase the chapter chose from its own results, pasted inline with ``{glue:md}`name```.
+
+    For sentences whose words depend on an executed number (higher or lower, a particle after a number: see
+    :mod:`hongong.book.korean`), so that a rebuild with other numbers cannot leave the prose false.
+    """
+    from IPython.display import Markdown
+    from myst_nb import glue
+
+    glue(name, Markdown(text), display=False)
+
+
 def scratch_dir(name: str):
     """A build-local folder for the files a chapter writes (saved models): ``_build/scratch/<name>/``.
 
@@ -121,8 +133,11 @@ def glued_in(notebook) -> dict:
 
 
 def glued_value(output):
-    """The Python value of one glue output: a cell's output, or an entry of the build's ``.glue.json``."""
+    """The Python value of one glue output (a phrase from :func:`glue_words` is its text)."""
     from ast import literal_eval
 
     data = output["data"]
+    for key in ("text/markdown", "application/papermill.record/text/markdown"):
+        if key in data:
+            return data[key]
     return literal_eval(data.get("text/plain") or data["application/papermill.record/text/plain"])
