@@ -129,7 +129,9 @@ def loss_lists(rng):
 
 
 def first_lowest(val_losses):
-    return val_losses.index(min(val_losses)) + 1
+    """The 1-based epoch of the first lowest loss (written unlike the solution, whose code the feedback shows)."""
+    lowest = min(val_losses)
+    return next(epoch for epoch, loss in enumerate(val_losses, start=1) if loss == lowest)
 
 
 @item("test-best-epoch", calls("best_epoch", loss_lists))
