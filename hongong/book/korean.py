@@ -5,9 +5,9 @@ A Korean particle has two forms, chosen by how the word before it ends when read
 therefore cannot be followed by a fixed particle in prose that is glued from an execution; the chapter builds
 the phrase with :func:`with_particle` and glues it (:func:`hongong.book.notebook.glue_words`).
 
-Why a helper of our own: the Korean-particle libraries on PyPI (tossi, korean) read numbers correctly but have
-had no release since 2018 and pull in ``six``; the rule for the digits a chapter prints is the few lines below,
-tested digit by digit in ``tests/test_korean.py``.
+Why a helper of our own: tossi, the Korean-particle library on PyPI that reads numbers, does read them correctly,
+but its last release (0.3.1) is from January 2018 and it pulls in ``six``; the rule for the numbers a chapter prints
+is the few lines below, tested digit by digit in ``tests/test_korean.py``.
 """
 
 from __future__ import annotations
