@@ -8,7 +8,7 @@ never the expected answer. The points are the cell's, from the gradebook.
 
 import math
 
-from hongong.grading.checks import NotAValue, Wrong, calls, exact, expect, item, model, value
+from hongong.grading.checks import NotAValue, Wrong, calls, exact, expect, explains, item, model, value
 
 
 @item("test-q1", value("q1"))
@@ -67,9 +67,9 @@ def layer_sizes(rng):
 def dense_params(results):
     for _, got in results:
         expect(type(got) is int, "dense_params가 정수(int)가 아닌 값을 돌려주거나 오류를 냈습니다.")
-    if all(got == n_inputs * n_units + n_units for (n_inputs, n_units), got in results):
+    if explains(results, lambda n_inputs, n_units: n_inputs * n_units + n_units):
         return
-    if all(got == n_inputs * n_units for (n_inputs, n_units), got in results):  # named only if it explains every answer
+    if explains(results, lambda n_inputs, n_units: n_inputs * n_units):
         raise Wrong("채점기가 고른 다른 크기의 층에서 dense_params가 절편을 빠뜨렸습니다. 절편은 뉴런마다 하나씩 있습니다.")
     raise Wrong("dense_params가 채점기가 고른 다른 크기의 층에서 틀린 값을 돌려주었습니다. 가중치와 절편을 모두 세었나요? "
                 "7-1절 '모델 파라미터 세기'를 다시 읽어 보세요.")

@@ -5,7 +5,7 @@ learner's kernel (see hongong/grading/checker.py). Messages say what is wrong an
 read again (titles as in chapters/7-2-deep-neural-network.ipynb), never the expected answer.
 """
 
-from hongong.grading.checks import NotAValue, Wrong, calls, exact, expect, item, model, value
+from hongong.grading.checks import Wrong, calls, exact, expect, explains, integers_from, item, model, value
 
 
 @item("test-q1", value("q1"))
@@ -62,21 +62,14 @@ def stack_total(sizes, inputs=None):
 
 @item("test-stack-params", calls("stack_params", layer_stacks))
 def stack_params(results):
-    for (sizes,), got in results:
-        if isinstance(got, NotAValue):
-            raise Wrong(f"stack_params가 오류를 냈거나 단순한 값이 아닌 것을 돌려주었습니다({got.description}). 정수(int)를 돌려주세요.")
-        expect(type(got) is int, "stack_params가 정수(int)가 아닌 값을 돌려주었습니다.")
-
-    def explains(rule):  # a mistake is named only when it explains every answer
-        return all(got == rule(sizes) for (sizes,), got in results)
-
-    if explains(stack_total):
+    integers_from("stack_params", results)
+    if explains(results, stack_total):
         return
-    if explains(lambda sizes: sum(n_in * n_out for n_in, n_out in zip(sizes, sizes[1:]))):
+    if explains(results, lambda sizes: sum(n_in * n_out for n_in, n_out in zip(sizes, sizes[1:]))):
         raise Wrong("채점기가 고른 층들에서 stack_params가 절편을 빠뜨렸습니다. 밀집층마다 뉴런 수만큼 절편이 있습니다.")
-    if explains(lambda sizes: sizes[0] * sizes[1] + sizes[1]):
+    if explains(results, lambda sizes: sizes[0] * sizes[1] + sizes[1]):
         raise Wrong("채점기가 고른 층들에서 stack_params가 첫 번째 밀집층만 세었습니다. 뒤에 이어지는 층도 모두 더하세요.")
-    if explains(lambda sizes: stack_total(sizes, inputs=sizes[0])):
+    if explains(results, lambda sizes: stack_total(sizes, inputs=sizes[0])):
         raise Wrong("채점기가 고른 층들에서 stack_params가 모든 층의 입력 수를 처음 입력 수로 세었습니다. "
                     "두 번째 밀집층부터는 바로 앞 층의 뉴런 수가 입력 수입니다.")
     raise Wrong("채점기가 고른 층들 가운데 하나에서 stack_params가 틀린 값을 돌려주었습니다. "

@@ -7,7 +7,8 @@ Early stopping is judged from the learner's ``epochs_until_stop`` called on case
 not from the training run: its ``history`` and the optimizer's step counts are numbers the kernel can set.
 """
 
-from hongong.grading.checks import NotAValue, Wrong, attributes, calls, close, exact, expect, item, model, model_file, value
+from hongong.grading.checks import (Wrong, attributes, calls, close, exact, expect, explains, integers_from, item, model,
+                                    model_file, value)
 
 
 @item("test-q1", value("q1"))
@@ -136,16 +137,13 @@ def first_lowest(val_losses):
 
 @item("test-best-epoch", calls("best_epoch", loss_lists))
 def best_epoch(results):
-    for (val_losses,), got in results:
-        if isinstance(got, NotAValue):
-            raise Wrong(f"best_epoch가 오류를 냈거나 단순한 값이 아닌 것을 돌려주었습니다({got.description}). 정수(int)를 돌려주세요.")
-        expect(type(got) is int, "best_epoch가 정수(int)가 아닌 값을 돌려주었습니다.")
-    if all(got == first_lowest(losses) for (losses,), got in results):
+    integers_from("best_epoch", results)
+    if explains(results, first_lowest):
         return
     # A mistake is named only when it explains every answer (the fixed case tells the two apart from a constant).
-    if all(got == first_lowest(losses) - 1 for (losses,), got in results):
+    if explains(results, lambda losses: first_lowest(losses) - 1):
         raise Wrong("best_epoch가 에포크 번호를 0부터 세었습니다. 문제는 첫 에포크를 1로 셉니다.")
-    if all(got == len(losses) - losses[::-1].index(min(losses)) for (losses,), got in results):
+    if explains(results, lambda losses: len(losses) - losses[::-1].index(min(losses))):
         raise Wrong("가장 낮은 손실이 여러 번 나올 때 best_epoch가 마지막 에포크를 돌려주었습니다. "
                     "최저값과 같은 손실은 나아진 것이 아니므로 처음 나온 에포크가 가장 좋은 에포크입니다.")
     raise Wrong("채점기가 고른 손실 목록 가운데 하나에서 best_epoch가 틀린 에포크를 돌려주었습니다. "

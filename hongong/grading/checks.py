@@ -15,7 +15,8 @@ A check module declares one function per autograded cell::
 
 The function gets the loaded answers and raises :class:`Wrong` with a Korean message (what is wrong, never
 the expected answer) or returns. Answers: :func:`value` (a plain value), :func:`calls` (a function called on
-fresh inputs), :func:`attributes`, :func:`model`, :func:`model_file`, :func:`array`.
+fresh inputs), :func:`attributes`, :func:`model`, :func:`model_file`, :func:`array`. For function answers,
+:func:`integers_from` and :func:`explains` (name a mistake only when it explains every result).
 """
 
 from __future__ import annotations
@@ -122,6 +123,19 @@ class NotAValue:
 
     def __repr__(self):
         return f"<{self.description}>"
+
+
+def integers_from(name: str, results) -> None:
+    """Every result of the function answer ``name`` is an ``int``; otherwise :class:`Wrong` says what it gave."""
+    for _, got in results:
+        if isinstance(got, NotAValue):
+            raise Wrong(f"{name}가 오류를 냈거나 단순한 값이 아닌 것을 돌려주었습니다({got.description}). 정수(int)를 돌려주세요.")
+        expect(type(got) is int, f"{name}가 정수(int)가 아닌 값을 돌려주었습니다.")
+
+
+def explains(results, rule: Callable) -> bool:
+    """Whether ``rule(*arguments)`` gives every result: a mistake is named only when it explains every answer."""
+    return all(got == rule(*arguments) for arguments, got in results)
 
 
 def load_items(source: str, filename: str) -> list:
