@@ -21,7 +21,7 @@ ASSIGNMENTS := ch07-1 ch07-2 ch07-3
 BOOK_FLAGS := --warningiserror --keep-going
 
 .DEFAULT_GOAL := help
-.PHONY: help setup venv system-packages data book html test test-quick bench bench-build bench-autograde bench-class bench-scale release collect grade export lab clean
+.PHONY: help setup venv system-packages data book html test test-quick bench bench-build bench-autograde bench-class bench-scale release collect grade export lab lab-instructor clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -84,7 +84,10 @@ grade: setup ## autograde (sandboxed, in parallel), feedback, grades/*.csv, repo
 export: setup ## write grades/*.csv again from the gradebook (after manual grading)
 	$(BIN)/nbgrader export --log-level=WARN
 
-lab: setup ## open JupyterLab (with nbgrader's Validate button) in this environment; formgrader with a CSP
+lab: setup ## the learner's JupyterLab: nbgrader's Validate button and Assignment List only (config: jupyter_learner/)
+	JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter_learner $(BIN)/jupyter lab --notebook-dir=$(CURDIR)
+
+lab-instructor: setup ## the instructor's JupyterLab: formgrader (with a CSP), Create Assignment, every nbgrader tool
 	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) --config=$(CURDIR)/jupyter_server_config.py
 
 clean: ## remove the built book and its execution cache (keeps .venv and .keras)

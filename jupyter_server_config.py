@@ -1,4 +1,4 @@
-"""The instructor's Jupyter server (`make lab` passes this file with --config).
+"""The instructor's Jupyter server (`make lab-instructor` passes this file with --config).
 
 hongong.grading.formgrader_csp puts a Content-Security-Policy on nbgrader's formgrader pages: a learner's notebook
 shown there (HTML, JavaScript, SVG outputs, raw HTML in a markdown answer) runs no script in the

@@ -48,6 +48,12 @@ c.Autograde.autograde_preprocessors = [
     ExecuteInScratch, MakeInert, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, RecordVerdicts,
     AssignLatePenalties, CheckCellMetadata,
 ]
+# nbconvert leaves ClearMetadataPreprocessor (in nbgrader's list above) disabled: on, it drops every cell metadata but
+# nbgrader's own, so a learner's tags (which nbconvert writes into class="…", e.g. Bootstrap's navbar-fixed-top or
+# hidden), transient.remove_source or source_hidden cannot pin, hide or strip cells in formgrader and the feedback.
+c.ClearMetadataPreprocessor.enabled = True
+c.ClearMetadataPreprocessor.preserve_cell_metadata_mask = {"nbgrader"}
+c.ClearMetadataPreprocessor.preserve_nb_metadata_mask = {"kernelspec", "language_info"}
 c.ExecuteInScratch.notebook_timeout = 900             # seconds for a whole notebook (honest ones take 20-40 s)
 c.ExecuteInScratch.max_cell_output_bytes = 1_000_000  # text, images and HTML together; a figure is ~50 kB
 c.ExecuteInScratch.max_notebook_output_bytes = 5_000_000
@@ -66,8 +72,36 @@ c.ClassGrading.scheduler = ""       # "tcp://HOST:8786": on an existing Dask clu
 
 # Feedback shows no hidden test: not in the cells, not in tracebacks (nbgrader#917, #1363). Learner content is
 # made inert again (a notebook autograded some other way), and the page forbids every script (CSP <meta>).
-c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, MakeInert, CSSHTMLHeaderPreprocessor]
+# The page is our template (hongong/grading/templates/feedback, nbgrader's feedback template in Korean): the total
+# and a table of items (title, points, verdict 통과/틀림/시도하지 않음/채점 불가/손 채점, the book section to re-read) at
+# the top, and per item the checker's message, the concept it tests and the link (ItemsTable, from items.toml).
+# It keeps nbgrader's template name, "feedback", because nbgrader's API (formgrader's button, `make grade`) always
+# asks for that name: ours is found first, and nbgrader's own is not on the list.
+from hongong.grading.feedback_items import TEMPLATES, ItemsTable  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, ItemsTable, HideHiddenTests, MakeInert, CSSHTMLHeaderPreprocessor]
 c.GenerateFeedback.exporter_class = feedback_exporter()
+c.FeedbackWithoutScripts.extra_template_basedirs = [str(TEMPLATES)]  # the feedback exporter only: formgrader keeps its own
+c.ItemsTable.book_url = ""  # where learners read the book, e.g. "https://course.example.ac.kr/book"; "": _build/html here
+
+# Hints (hint("q3") in the exercise): how many a learner used per item is read from the submitted notebook
+# (ReadHintRecord, before nbgrader clears its outputs) and exported. Whether they cost points is this setting:
+# points a passed item loses per hint used on it (0: free). `make release` writes the rule into the exercise.
+from hongong.grading.hints import ReadHintRecord, StateHintRule  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    ClearHiddenTests, ClearMarkScheme, ClearOutput, ClearSolutions,
+    ComputeChecksums, DeduplicateIds, IncludeHeaderFooter, InstantiateTests, LockCells, OverwriteCells,
+    OverwriteKernelspec, SaveCells,
+)
+
+c.HintRule.points_per_hint = 0.0
+c.Autograde.sanitize_preprocessors = [
+    ReadHintRecord, ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
+]
+c.GenerateAssignment.preprocessors = [  # nbgrader's list, the hint rule written in before any checksum is taken
+    IncludeHeaderFooter, StateHintRule, InstantiateTests, LockCells, ClearSolutions, ClearOutput, CheckCellMetadata,
+    ComputeChecksums, SaveCells, ClearHiddenTests, ClearMarkScheme, ComputeChecksums, CheckCellMetadata,
+]
 
 # `nbgrader export` writes grades/<assignment>.csv and grades/grades.csv with a status per learner:
 # graded, late, failed (with the reason) or missing: never a 0 that was not earned.

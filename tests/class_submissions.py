@@ -79,6 +79,31 @@ def submission(assignment, answers=None, solved=True, tests=None, drop_tests=Fal
     return notebook
 
 
+def with_cell_metadata(notebook):
+    """Metadata that nbconvert acts on, on three cells: a tag that becomes Bootstrap's class pinning a fake score over
+    the page, a tag that hides a test cell with its verdict, and transient.remove_source that drops a test cell's code."""
+    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in notebook.cells}
+    notebook.cells[0].metadata["tags"] = ["x navbar-fixed-top"]
+    by_id["test-q2"].metadata["tags"] = ["x hidden"]
+    by_id["test-q3"].metadata["transient"] = {"remove_source": True}
+    return notebook
+
+
+def with_hint_record(notebook, records):
+    """``notebook`` with the record hint() leaves: one display output per hint shown, in the set-up cell's outputs."""
+    notebook.cells[1].outputs = [nbformat.v4.new_output("display_data", data={"text/plain": f"힌트 {level}"},
+                                                        metadata={"hongong": {"hint": {"item": item, "level": level}}})
+                                 for item, level in records]
+    return notebook
+
+
+# What partly-wrong hands in for ch07-1 besides its answers: hints it saw (one of them twice) and records no hint()
+# writes (an unknown item, a level that does not exist, a level as text); only the real ones count.
+HINT_RECORD = [("test-q1", 1), ("test-q1", 2), ("test-q1", 2), ("test-dense-params", 1),
+               ("test-nope", 1), ("test-q2", 99), ("test-q3", "1")]
+HINTS_COUNTED = {"test-q1": 2, "test-dense-params": 1}
+
+
 def blank_with(assignment, code):
     """A blank release whose quiz cell holds ``code`` (a cheat instead of answers)."""
     return submission(assignment, {"quiz-answers": code}, solved=False)
@@ -290,7 +315,8 @@ def _class():
         every |= {
             ("perfect", a): Expected(lambda a=a: submission(a), "graded", AUTO_POINTS),
             ("blank", a): Expected(lambda a=a: submission(a, solved=False), "graded", 0),
-            ("partly-wrong", a): Expected(lambda a=a: submission(a, {"quiz-answers": PARTLY_WRONG[a][0]}), "graded",
+            ("partly-wrong", a): Expected(lambda a=a: with_hint_record(submission(a, {"quiz-answers": PARTLY_WRONG[a][0]}),
+                                                                       HINT_RECORD if a == "ch07-1" else []), "graded",
                                           AUTO_POINTS - PARTLY_WRONG[a][1]),
             ("wrong-types", a): Expected(lambda a=a: blank_with(a, wrong_types(a)), "graded", 0),
             ("always-equal", a): Expected(lambda a=a: blank_with(a, always_equal(a)), "graded", 0),
@@ -316,8 +342,8 @@ def _class():
         ("reads-others", "ch07-1"): Expected(lambda: blank_with("ch07-1", READS_OTHERS), "graded", 0),
         ("sleeps-forever", "ch07-1"): Expected(lambda: submission(
             "ch07-1", {"quiz-answers": SLEEPS_FOREVER, "why-validation": FORGED_REASON}), "failed"),
-        ("hostile-html", "ch07-1"): Expected(lambda: submission(
-            "ch07-1", {"why-validation": HOSTILE_ANSWER}, first=HOSTILE_OUTPUTS), "graded", AUTO_POINTS),
+        ("hostile-html", "ch07-1"): Expected(lambda: with_cell_metadata(submission(
+            "ch07-1", {"why-validation": HOSTILE_ANSWER}, first=HOSTILE_OUTPUTS)), "graded", AUTO_POINTS),
         ("forges-early-stop", "ch07-3"): Expected(lambda: submission(
             "ch07-3", {"train": FORGES_EARLY_STOP, "stop-epoch": STOP_RULE_NOT_WRITTEN}), "graded", AUTO_POINTS - 2 - 2 - 3),
         ("renamed", "ch07-2"): Expected(lambda: submission("ch07-2"), "failed", handed_in_as="Untitled.ipynb"),

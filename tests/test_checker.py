@@ -73,14 +73,16 @@ def test_quiz_answers_are_judged_as_data_with_exact_types(tmp_path):
     assert "정수(int)로 답하세요" in verdicts["test-q1"]["message"]
     assert "단순한 값이 아닙니다" in verdicts["test-q2"]["message"] and "SneakyStr" in verdicts["test-q2"]["message"]
     assert "AlwaysEqual" in verdicts["test-q3"]["message"]
-    assert "답을 찾을 수 없습니다: q7" in verdicts["test-q7"]["message"]
+    assert "답이 없습니다: q7" in verdicts["test-q7"]["message"]
+    assert {g: v["verdict"] for g, v in verdicts.items()} == {**{f"test-q{n}": "wrong" for n in range(1, 7)},
+                                                              "test-q7": "not_attempted"}
     assert all("1010" not in v["message"] and "sigmoid" not in v["message"] for v in verdicts.values()), \
         "a message never gives the answer away"
 
 
 def test_q6_right_value_passes_alone(tmp_path):
     verdicts = judge({"q6": 0}, [i for i in items_of("ch07-1", kinds={"value"}) if i.grade_id == "test-q6"], tmp_path)
-    assert verdicts == {"test-q6": {"passed": True, "message": "통과"}}
+    assert verdicts == {"test-q6": {"passed": True, "verdict": "passed", "message": "통과"}}
 
 
 def test_a_function_answer_is_called_on_inputs_drawn_at_grading_time(tmp_path):
@@ -100,7 +102,37 @@ def test_a_function_answer_is_called_on_inputs_drawn_at_grading_time(tmp_path):
     float_answer = judge({"dense_params": lambda n, u: float(n * u + u)}, items, tmp_path / "float")["test-dense-params"]
     assert not float_answer["passed"] and "정수(int)" in float_answer["message"]
     raises = judge({"dense_params": lambda n, u: 1 / 0}, items, tmp_path / "raises")["test-dense-params"]
-    assert not raises["passed"]
+    assert not raises["passed"] and raises["verdict"] == "wrong"
+
+
+def stub(*arguments):
+    raise NotImplementedError()
+
+
+def test_a_stub_left_in_place_or_a_name_never_defined_is_not_attempted_and_a_crash_is_wrong(tmp_path):
+    """The release's stub (``raise NotImplementedError()``), in a function or a model builder, and an undefined name
+    are "시도하지 않음"; a function that fails some other way was attempted, so it is "틀림"."""
+    items = {i.grade_id: i for i in items_of("ch07-1")}
+    chosen = [items[g] for g in ("test-q1", "test-dense-params", "test-build-model")]
+    verdicts = judge({"dense_params": stub, "build_model": stub}, chosen, tmp_path / "stubs")
+    assert {g: v["verdict"] for g, v in verdicts.items()} == dict.fromkeys(verdicts, "not_attempted")
+    assert "NotImplementedError" in verdicts["test-dense-params"]["message"]
+    half = judge({"dense_params": lambda n, u: stub() if n > 500 else n * u + u}, chosen[1:2], tmp_path / "half")
+    assert half["test-dense-params"]["verdict"] == "wrong", "a function that answers some inputs was attempted"
+
+
+def test_an_answer_the_kernel_withheld_is_wrong_and_learner_text_in_a_message_stays_valid_utf8():
+    """The export writes every answer; one missing was withheld (a replaced export), so it earns nothing as "틀림"
+    (not "채점 불가", which would leave it out of the item statistics). A lone surrogate in what the kernel wrote
+    cannot break the checker's UTF-8 output."""
+    items = [i for i in items_of("ch07-1") if i.grade_id in ("test-q1", "test-q2", "test-dense-params")]
+    spec = checks.collect_spec(items, random.SystemRandom())
+    files = {f"{e['file']}.json": json.dumps({"not_plain": "\ud800"}).encode() for e in spec if e["name"] == "q2"}
+    verdicts = checker.decide(items, spec, files)
+    assert {v["verdict"] for v in verdicts.values()} == {"wrong"}
+    assert "답을 받지 못했습니다: q1" in verdicts["test-q1"]["message"]
+    assert "\\ud800" in verdicts["test-q2"]["message"]
+    json.dumps(verdicts, ensure_ascii=False).encode("utf-8")  # as the checker writes it: no UnicodeEncodeError
 
 
 def naive_softmax(z):
@@ -367,7 +399,7 @@ def test_callbacks_are_judged_on_their_settings_and_on_having_seen_a_val_loss(tm
                              **({"validation_data": (x, y)} if validation else {}))
         return judge({"checkpoint_cb": checkpoint, "early_stopping_cb": early}, items, folder)["test-callbacks"]
 
-    assert verdict("right") == {"passed": True, "message": "통과"}
+    assert verdict("right") == {"passed": True, "verdict": "passed", "message": "통과"}
     wrong_monitor = verdict("monitor", monitor="val_accuracy")
     assert not wrong_monitor["passed"] and "early_stopping_cb의 monitor" in wrong_monitor["message"]
     not_restoring = verdict("restore", restore_best_weights=False)

@@ -262,3 +262,52 @@ def test_archive_nested_too_deep_is_refused(runs):
     line = refusal(log, "too-deep.zip")
     assert "nested archive 'a/b.zip' is at depth 3" in line and "LimitedExtractor.max_depth = 2" in line, line
     assert_nothing_left_of(ours, "too-deep.zip")
+
+
+def test_a_file_inside_a_learners_upload_is_theirs_whatever_its_name_claims(tmp_path_factory):
+    """mallory uploads an archive (the LMS names it for her) holding files named for alice with a later time, for bob
+    with a time past the due date, and one with a time that is no time; and her own notebook under a plain name.
+    alice and bob keep their own hand-ins, mallory's is collected at the LMS's time, the collection finishes."""
+    later, blank = "2026-12-02-10-00-00", nbformat.writes(nbformat.v4.new_notebook()).encode()
+    upload = zip_bytes({f"{ASSIGNMENT}_alice_attempt_{later}_{ASSIGNMENT}.ipynb": blank,
+                        f"{ASSIGNMENT}_bob_attempt_2099-01-01-00-00-00_notes.ipynb": blank,
+                        f"{ASSIGNMENT}_x_attempt_2026-99-99-99-99-99_{ASSIGNMENT}.ipynb": blank,
+                        f"{ASSIGNMENT}.ipynb": NOTEBOOK.replace(b"1010", b"7")})
+    download = io.BytesIO()
+    with zipfile.ZipFile(download, "w") as archive:
+        archive.writestr(lms_name("alice"), NOTEBOOK)
+        archive.writestr(lms_name("bob"), NOTEBOOK)
+        archive.writestr(lms_name("mallory", "homework.zip"), upload)
+    course = new_course(tmp_path_factory.mktemp("impersonation"), {"gradebook-download.zip": download.getvalue()})
+    log = zip_collect(course)
+    submitted = tree(course / "submitted")
+    assert submitted[f"alice/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"] == NOTEBOOK
+    assert submitted[f"bob/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"] == NOTEBOOK and f"bob/{ASSIGNMENT}/notes.ipynb" not in submitted
+    assert submitted[f"bob/{ASSIGNMENT}/timestamp.txt"] == b"2026-12-01 01:00:00"
+    assert submitted[f"mallory/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"] == NOTEBOOK.replace(b"1010", b"7")
+    assert submitted[f"mallory/{ASSIGNMENT}/timestamp.txt"] == b"2026-12-01 01:00:00"  # the LMS's time, not a claim
+    assert sorted({path.split("/")[0] for path in submitted}) == ["alice", "bob", "mallory"]
+    assert log.count("Refused: a file in mallory's upload is named for learner") == 3  # alice, bob, x
+
+
+def test_a_time_that_is_no_time_skips_that_file_and_an_undecodable_name_is_reported_not_fatal(tmp_path):
+    """Two names a learner could choose that used to stop the whole class: nbgrader's zip_collect failing on
+    "2026-99-99-…", and a non-UTF-8 notebook name that the status file could not store."""
+    from hongong.grading.collect import AttemptTimeCollector, precheck
+    from hongong.grading.status import read_status, write_status
+    from traitlets.config import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+    collector = AttemptTimeCollector(config=config)
+    base = "/course/downloaded/ch07-1/extracted/download/"
+    assert collector.collect(base + f"{ASSIGNMENT}_x_attempt_2026-99-99-99-99-99_{ASSIGNMENT}.ipynb") is None
+    assert collector.collect(base + lms_name("alice"))["timestamp"] == "2026-12-01T10:00:00+09:00"
+    folder = tmp_path / "submitted" / "mallory" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    (tmp_path / "exercises" / ASSIGNMENT).mkdir(parents=True)
+    (tmp_path / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").write_bytes(NOTEBOOK)
+    (folder / os.fsdecode(b"ch07-1\xff\x1b]0;x\x07.ipynb")).write_bytes(NOTEBOOK)
+    entry = precheck(tmp_path, ASSIGNMENT, "mallory")
+    assert entry["reason"] == "notebook-missing" and "ch07-1\\xff\\x1b]0;x\\x07.ipynb" in entry["message"]
+    write_status(tmp_path, {ASSIGNMENT: {"mallory": entry}})
+    assert read_status(tmp_path)[ASSIGNMENT]["mallory"] == entry

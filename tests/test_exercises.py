@@ -2,7 +2,9 @@
 
 - the committed release is exactly what `nbgrader generate_assignment` makes, and hides what it must;
 - (autograding a whole class, honest and dishonest: tests/test_instructor_workflow.py);
-- `nbgrader validate` passes on solved notebooks and fails on the releases.
+- `nbgrader validate` passes on solved notebooks and fails on the releases;
+- each assignment's items.toml covers its graded cells, points to labelled sections of the book and keeps the
+  answers out of its hints.
 """
 
 import json
@@ -157,7 +159,108 @@ def test_validate_passes_on_a_solved_notebook_and_fails_on_the_release(tmp_path,
     solved, blank = tmp_path / "solved.ipynb", tmp_path / "blank.ipynb"
     nbformat.write(submission(assignment), solved)
     nbformat.write(submission(assignment, solved=False), blank)
-    _, passed = nbgrader("validate", str(solved), cwd=tmp_path)
-    _, failed = nbgrader("validate", str(blank), cwd=tmp_path)
+    timeout = "--Execute.timeout=120"  # the course's setting (nbgrader_config.py); nbgrader's own 30 s is tight on 2 busy cores
+    _, passed = nbgrader("validate", str(solved), timeout, cwd=tmp_path)
+    _, failed = nbgrader("validate", str(blank), timeout, cwd=tmp_path)
     assert "Success! Your notebook passes all the tests." in passed, passed[-2000:]
     assert "VALIDATION FAILED" in failed, failed[-2000:]
+
+
+# --- items.toml: each graded cell's title, book section and hints (hint() in the learner's kernel) ---------------
+
+# An answer said in Korean is still the answer: a hint of that item must not say it either.
+KOREAN_SPELLING = {"sigmoid": "시그모이드", "softmax": "소프트맥스", "relu": "렐루", "Flatten": "플래튼"}
+LABEL = re.compile(r"^\((?P<label>[a-z][a-z0-9-]*)\)=$")
+
+
+def says_word(text, word):
+    """``word`` in ``text`` as a word of its own, any case: val_loss is not in val_losses, a Korean word takes particles."""
+    if not word.isascii():
+        return word in text
+    edge = lambda char: "" if not (char.isalnum() or char == "_") else "[A-Za-z0-9_]"  # noqa: E731
+    before, after = edge(word[0]), edge(word[-1])
+    return bool(re.search((f"(?<!{before})" if before else "") + re.escape(word) + (f"(?!{after})" if after else ""),
+                          text, re.IGNORECASE))
+
+
+def said(text, answer):
+    """Whether ``text`` says ``answer``: a name as a word (also in Korean), a number only standing alone (10 is not in 1,010)."""
+    if type(answer) is list:
+        return any(said(text, part) for part in answer)
+    if type(answer) is str:
+        return any(says_word(text, word) for word in (answer, KOREAN_SPELLING.get(answer, answer)))
+    return any(re.search(rf"(?<![\d.,]){re.escape(form)}(?!\d|[.,]\d)", text) for form in {str(answer), f"{answer:,}"})
+
+
+def chapter_labels():
+    """{label: (chapter without suffix, the heading line right after the label)} over every chapter of the book."""
+    labels = {}
+    for path in sorted((ROOT / "chapters").glob("*.ipynb")) + sorted((ROOT / "chapters").glob("*.md")):
+        chapter = str(path.relative_to(ROOT).with_suffix(""))
+        if path.suffix == ".ipynb":
+            texts = [c.source for c in read(path).cells if c.cell_type == "markdown"]
+        else:
+            texts = [path.read_text(encoding="utf-8")]
+        for text in texts:
+            lines = text.splitlines()
+            for index, line in enumerate(lines):
+                if line.startswith("(") and line.endswith(")="):
+                    found = LABEL.match(line)
+                    assert found, f"{chapter}: a label is lowercase ASCII and hyphens, starting with a letter: {line}"
+                    assert found["label"] not in labels, f"label {found['label']} appears twice"
+                    labels[found["label"]] = (chapter, lines[index + 1] if index + 1 < len(lines) else "")
+    return labels
+
+
+def solution_lines_of(notebook):
+    """{grade id of a graded cell: the lines of the solution it checks} (a test cell checks the solution cell above it)."""
+    lines, last = {}, []
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            last = region_lines(cell.source, "### BEGIN SOLUTION", "### END SOLUTION")
+        if meta.get("grade"):
+            lines[meta["grade_id"]] = last
+    return lines
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_items_file_covers_the_graded_cells_and_its_hints_point_to_the_book_without_the_answers(assignment):
+    """items.toml (hongong/exercise/items.py): one item per graded cell, two hints or more, each section a label in
+    its chapter right above the heading it names; no hint says its item's answer (quiz values, solution lines) nor,
+    in the same words, another quiz item's answer; the release carries the same file."""
+    from class_submissions import quiz_answers
+    from hongong.exercise.items import read_items
+
+    items = read_items(ROOT / "solutions" / assignment / "items.toml")
+    notebook = read(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
+    graded = [c.metadata.nbgrader.grade_id for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert list(items) == graded, "one item per graded cell, in the notebook's order"
+    assert len({item.name for item in items.values()}) == len(items)
+    labels = chapter_labels()
+    answers = quiz_answers(assignment)
+    solutions = solution_lines_of(notebook)
+    for grade_id, item in items.items():
+        quiz = re.fullmatch(r"test-(q\d+)", grade_id)
+        assert item.name == (quiz[1] if quiz else item.name) and item.name.isidentifier(), grade_id
+        assert item.title.startswith(f"{quiz[1]}. " if quiz else tuple(f"{n}" for n in range(1, 10))), item.title
+        assert len(item.hints) >= 2, grade_id
+        assert item.section in labels, f"{grade_id}: no ({item.section})= in the book"
+        chapter, heading = labels[item.section]
+        assert chapter == item.chapter, f"{grade_id}: {item.section} is in {chapter}, the item says {item.chapter}"
+        assert re.fullmatch(rf"#+ {re.escape(item.section_title)}", heading), f"{grade_id}: the label stands above {heading!r}"
+        own = [answers[item.name]] if quiz else []
+        for hint in item.hints:
+            assert not [a for a in own if said(hint, a)], f"{grade_id}: a hint says the answer: {hint}"
+            assert not [line for line in solutions[grade_id] if line in hint], f"{grade_id}: a hint has a solution line: {hint}"
+            others = [a for name, a in answers.items() if name != item.name and type(a) is str and says_word(hint, a)]
+            assert not others, f"{grade_id}: a hint says another item's answer {others}: {hint}"
+    released = ROOT / "exercises" / assignment / "items.toml"
+    assert released.read_bytes() == (ROOT / "solutions" / assignment / "items.toml").read_bytes(), "run `make release`"
+
+
+def test_no_hint_check_would_miss_an_answer_said_plainly():
+    assert said("가중치 1,010개", 1010) and said("1010개", 1010) and not said("입력 100개와 뉴런 10개", 1010)
+    assert said("답은 0입니다", 0) and not said("비율 0.2와 입력 10개", 0) and said("1.25배", 1.25)
+    assert said("Softmax를 쓰세요", "softmax") and said("소프트맥스를 쓰세요", "softmax") and said("78,500", [0, 78500, 1010])
+    assert said("`'best-model.keras'`에", ".keras") and said("monitor='val_loss'", "val_loss") and not said("len(val_losses)", "val_loss")

@@ -1,4 +1,4 @@
-"""A hostile learner's notebook in front of the instructor: formgrader (in `make lab`'s JupyterLab) and feedback.
+"""A hostile learner's notebook in front of the instructor: formgrader (in `make lab-instructor`'s JupyterLab) and feedback.
 
 Two learners hand in ch07-1: one honest, one hostile. The hostile notebook also earns points, and it adds
 outputs and a written answer that would, if any of it ran in the instructor's browser, rewrite grades with
@@ -8,7 +8,7 @@ and leave a marker (``window.__pwned``, the page title, a console line): ``<scri
 ``javascript:`` links, ``data:`` and same-origin (planted) scripts, a ``<base>``, an SVG with a script,
 image metadata that breaks out of its attribute, and the same in the markdown answer.
 
-After grading (sanitizer, hongong/grading/inert.py), JupyterLab is started as `make lab` starts it (with the
+After grading (sanitizer, hongong/grading/inert.py), JupyterLab is started as `make lab-instructor` starts it (with the
 repository's jupyter_server_config.py: formgrader with a Content-Security-Policy, hongong/grading/formgrader_csp.py),
 and Debian's Chromium, logged in as the instructor, opens the hostile submission in formgrader: nothing
 runs, not one request leaves the page until the instructor acts, and then exactly the instructor's own
@@ -152,7 +152,7 @@ def run(*command, cwd):
 
 
 class Lab:
-    """`jupyter lab` as `make lab` starts it (the repository's jupyter_server_config.py), in ``course``, on loopback."""
+    """`jupyter lab` as `make lab-instructor` starts it (the repository's jupyter_server_config.py), in ``course``, on loopback."""
 
     def __init__(self, course, port, log):
         self.course, self.port, self.token = course, port, secrets.token_hex(16)

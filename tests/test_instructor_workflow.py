@@ -27,15 +27,17 @@ import zipfile
 import nbformat
 import pytest
 
-from class_submissions import (ALL_ITEMS, ASSIGNMENTS, AUTO_POINTS, CLASS, FLAGGED, PHONE_HOME_PORT, REASONS, new_course,
-                               quiz_answers)
+from class_submissions import (ALL_ITEMS, ASSIGNMENTS, AUTO_POINTS, CLASS, FLAGGED, HINTS_COUNTED, PARTLY_WRONG,
+                               PHONE_HOME_PORT, REASONS, new_course, quiz_answers)
 from conftest import ROOT
+from hongong.exercise.items import read_items
 
 pytestmark = pytest.mark.slow
 
 DUE = "2026-12-07T23:59:59+09:00"
 ON_TIME, LATE = "2026-12-07-21-15-00", "2026-12-08-09-30-00"  # LMS attempt times (KST)
 CELL_TIMEOUT = "--Execute.timeout=90"  # honest cells take under 20 s unloaded, one core each; the endless loop costs this once
+BOOK = f"--ItemsTable.book_url={(ROOT / '_build' / 'html').as_uri()}"  # the feedback links to this repository's build
 
 
 def run(*command, cwd):
@@ -45,7 +47,7 @@ def run(*command, cwd):
 
 
 def grade(course, *arguments):
-    return run(sys.executable, "-m", "hongong.grading", "grade", *arguments, CELL_TIMEOUT, cwd=course)
+    return run(sys.executable, "-m", "hongong.grading", "grade", *arguments, CELL_TIMEOUT, BOOK, cwd=course)
 
 
 class AnswerServer:
@@ -158,8 +160,8 @@ def test_feedback_shows_no_hidden_check_line_in_cells_or_tracebacks(course):
             if len(line) > 8 and not line.startswith(("#", '"', "@", "def ", "from ")) and '"' not in line:
                 hidden.add(line)
     files = sorted((folder / "feedback").glob("*/*/*.html"))
-    graded = [k for k, e in CLASS.items() if e.status in ("graded", "late")]
-    assert len(files) == len(graded), "one feedback file per graded submission"
+    handed_in = [k for k, e in CLASS.items() if e.status in ("graded", "late", "failed")]
+    assert len(files) == len(handed_in), "one feedback file per submission handed in, graded or not"
     assert len(hidden) > 20
     for path in files:
         page = path.read_text(encoding="utf-8")
@@ -169,9 +171,9 @@ def test_feedback_shows_no_hidden_check_line_in_cells_or_tracebacks(course):
     # The learner still learns which item failed and why, in Korean: from the visible check and from the checker.
     page = html.unescape((folder / "feedback" / "wrong-types" / "ch07-1" / "ch07-1.html").read_text(encoding="utf-8"))
     assert "정수(int)로 답하세요" in page
-    assert page.count("채점기: 실패") == len(ALL_ITEMS["ch07-1"]) and "채점기: 통과" not in page
+    assert page.count("채점기: 틀림") == len(ALL_ITEMS["ch07-1"]) and "채점기: 통과" not in page
     page = html.unescape((folder / "feedback" / "perfect" / "ch07-1" / "ch07-1.html").read_text(encoding="utf-8"))
-    assert page.count("채점기: 통과") == len(ALL_ITEMS["ch07-1"]) and "채점기: 실패" not in page
+    assert page.count("채점기: 통과") == len(ALL_ITEMS["ch07-1"]) and "채점기: 틀림" not in page
 
 
 def test_no_in_kernel_trick_earns_a_point_and_each_is_flagged(course):
@@ -182,7 +184,7 @@ def test_no_in_kernel_trick_earns_a_point_and_each_is_flagged(course):
         assert set(entry["kernel_pass_checker_fail"]) == items, (student, assignment, entry)
         assert exported(folder, assignment)[student]["kernel_pass_checker_fail"] == " ".join(entry["kernel_pass_checker_fail"])
     page = html.unescape((folder / "feedback" / "wraps-every-cell" / "ch07-1" / "ch07-1.html").read_text(encoding="utf-8"))
-    assert "답을 찾을 수 없습니다: q1" in page
+    assert "답이 없습니다: q1" in page
     page = html.unescape((folder / "feedback" / "lambda-model" / "ch07-1" / "ch07-1.html").read_text(encoding="utf-8"))
     assert "모델을 안전하게 불러올 수 없습니다" in page
     report = (folder / "grades" / "report.html").read_text(encoding="utf-8")
@@ -222,6 +224,12 @@ def test_learner_content_is_inert_in_the_autograded_notebook_and_the_feedback(co
     page = (folder / "feedback" / "hostile-html" / "ch07-1" / "ch07-1.html").read_text(encoding="utf-8")
     cells = BeautifulSoup(page, "html.parser").select(".cell")  # the notebook's cells: the template's own scripts aside
     assert len(cells) > 10 and [part for cell in cells for part in active_parts(str(cell))] == []
+    # cell metadata is the learner's too: no tag becomes a class, no cell loses its code (test-q3 keeps its anchor)
+    assert all(set(cell.metadata) <= {"nbgrader"} for cell in graded.cells), [c.metadata for c in graded.cells]
+    classes = {name for tag in BeautifulSoup(page, "html.parser").find_all(class_=True) for name in tag["class"]}
+    assert not classes & {"navbar-fixed-top", "hidden", "celltag_x"}, classes
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.find(id="test-q3") is not None and 'check_form("q3"' in soup.get_text()
 
 
 def test_a_failure_reason_comes_from_the_engine_and_no_csv_cell_starts_a_formula(course):
@@ -250,6 +258,108 @@ def test_export_tells_missing_failed_and_zero_apart(course):
     assert overall["kernel-crash"]["ch07-2_status"] == "failed" and overall["kernel-crash"]["total"] == ""
 
 
+def titles(assignment) -> dict:
+    return {grade_id: item.title for grade_id, item in read_items(ROOT / "solutions" / assignment / "items.toml").items()}
+
+
+def feedback_page(folder, student, assignment) -> str:
+    return (folder / "feedback" / student / assignment / f"{assignment}.html").read_text(encoding="utf-8")
+
+
+def feedback_verdicts(page: str) -> dict:
+    """The feedback's table of items as the learner reads it: {title: verdict (with its reason)}."""
+    from bs4 import BeautifulSoup
+
+    rows = BeautifulSoup(page, "html.parser").find(id="hongong-items").find_all("tr")[1:]
+    return {row.find_all("td")[0].get_text(strip=True): row.find_all("td")[2].get_text(" ", strip=True) for row in rows}
+
+
+def test_feedback_gives_every_item_its_title_and_verdict_in_korean(course):
+    """Perfect, blank, partly wrong and out of memory: the verdict each item deserves, under the notebook's titles."""
+    folder, _ = course
+    for assignment in ASSIGNMENTS:
+        auto = {titles(assignment)[g] for g in ALL_ITEMS[assignment]}
+        manual = set(titles(assignment).values()) - auto
+        perfect = feedback_verdicts(feedback_page(folder, "perfect", assignment))
+        assert perfect == {**dict.fromkeys(auto, "통과"), **dict.fromkeys(manual, "손 채점 (채점 전)")}
+        blank = feedback_verdicts(feedback_page(folder, "blank", assignment))
+        assert {blank[t] for t in auto} == {"시도하지 않음"}, blank
+    partly = feedback_verdicts(feedback_page(folder, "partly-wrong", "ch07-1"))
+    wrong = {titles("ch07-1")[g] for g in ("test-q2", "test-q5")}  # PARTLY_WRONG: q2 = "softmax", q5 = "12000"
+    assert PARTLY_WRONG["ch07-1"][1] == len(wrong)
+    assert {t for t, v in partly.items() if v == "틀림"} == wrong
+    assert {t for t, v in partly.items() if v == "통과"} == {titles("ch07-1")[g] for g in ALL_ITEMS["ch07-1"]} - wrong
+    hog = feedback_verdicts(feedback_page(folder, "memory-hog", "ch07-2"))
+    assert set(hog) == set(titles("ch07-2").values()) and set(hog.values()) == {"채점 불가 (메모리 초과)"}
+    for path in sorted((folder / "feedback").glob("*/*/*.html")):  # nbgrader's English labels are gone everywhere
+        text = html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
+        assert not re.search(r"Test cell|Student's answer|Grade cell|Score:|Comments:|\(Top\)", text), path
+
+
+def test_every_book_link_in_the_feedback_reaches_a_section_of_the_built_book(course, built_book):
+    from urllib.parse import unquote, urlparse
+
+    from bs4 import BeautifulSoup
+
+    folder, _ = course
+    checked, pages = set(), {}
+    for path in sorted((folder / "feedback").glob("*/*/*.html")):
+        for link in BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select("a.hongong-book"):
+            address = urlparse(link["href"])
+            assert address.scheme == "file" and address.fragment, link["href"]
+            target = unquote(address.path)
+            if target not in pages:
+                pages[target] = BeautifulSoup(open(target, encoding="utf-8").read(), "html.parser")
+            assert pages[target].find(id=address.fragment) is not None, f"{path}: no #{address.fragment} in {target}"
+            checked.add(link["href"])
+    sections = {item.link((ROOT / "_build" / "html").as_uri()) for a in ASSIGNMENTS
+                for item in read_items(ROOT / "solutions" / a / "items.toml").values()}
+    assert checked == sections, "every item's section is linked from some feedback (blank learners get them all)"
+
+
+def test_no_feedback_tells_an_expected_answer(course):
+    """What the feedback says of its own (the table, each item's explanation, the checker's verdicts) holds no answer:
+    no quiz value, no distinctive number of the solutions. The learner's own cells are the learner's."""
+    from bs4 import BeautifulSoup
+
+    folder, _ = course
+    answers = set()
+    for assignment in ASSIGNMENTS:
+        for value in quiz_answers(assignment).values():
+            answers |= {v for v in (value if isinstance(value, list) else [value])
+                        if isinstance(v, str) or (isinstance(v, int) and v >= 100)}
+    answers |= {7850, 79510, "sparse_categorical_crossentropy"}
+    assert len(answers) > 8
+    for path in sorted((folder / "feedback").glob("*/*/*.html")):
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        ours = " ".join(part.get_text(" ") for part in
+                        soup.select("#hongong-items, .hongong-explain, .hongong-verdict, p.hongong-note"))
+        told = [a for a in answers if re.search(rf"(?<![\w.]){re.escape(str(a))}(?![\w.])", ours.replace(",", ""))]
+        assert not told, f"{path.relative_to(folder)} tells {told}"
+
+
+def test_hints_used_are_read_from_the_submission_counted_once_and_exported(course):
+    folder, _ = course
+    assert status(folder)["ch07-1"]["partly-wrong"]["hints"] == HINTS_COUNTED
+    row = exported(folder, "ch07-1")["partly-wrong"]
+    assert {g: row[f"{g}:hints"] for g in ("test-q1", "test-dense-params", "test-q2", "test-q3")} == \
+        {"test-q1": "2", "test-dense-params": "1", "test-q2": "0", "test-q3": "0"}  # forged records count for nothing
+    assert float(row["score"]) == AUTO_POINTS - PARTLY_WRONG["ch07-1"][1], "hints are free by default"
+    assert "이 문항에서 본 힌트: 2개" in feedback_page(folder, "partly-wrong", "ch07-1")
+    assert {exported(folder, a)["perfect"][f"{g}:hints"] for a in ASSIGNMENTS for g in ALL_ITEMS[a]} == {"0"}
+
+
+def test_export_has_a_verdict_per_item(course):
+    folder, _ = course
+    rows = exported(folder, "ch07-1")
+    verdicts = lambda student: {g: rows[student][f"{g}:verdict"] for g in [*ALL_ITEMS["ch07-1"], "why-validation"]}  # noqa: E731
+    assert verdicts("perfect") == {**dict.fromkeys(ALL_ITEMS["ch07-1"], "passed"), "why-validation": "manual"}
+    assert verdicts("blank") == {**dict.fromkeys(ALL_ITEMS["ch07-1"], "not_attempted"), "why-validation": "manual"}
+    assert set(verdicts("corrupt-json").values()) == {"ungradable"}
+    assert set(verdicts("kernel-crash").values()) == {""}, "kernel-crash handed in nothing for ch07-1"
+    assert exported(folder, "ch07-2")["memory-hog"]["test-train:verdict"] == "ungradable"
+
+
 def test_report_draws_the_class_with_korean_labels(course):
     folder, log = course
     assert "Glyph" not in log and "missing from font" not in log
@@ -263,7 +373,8 @@ def test_a_breached_limit_ends_only_that_submission(course):
     for (student, assignment), reason in REASONS.items():
         if reason in ("timeout", "memory", "processes", "output-too-large"):
             assert status(folder)[assignment][student]["reason"] == reason
-            assert not (folder / "feedback" / student / assignment).exists()
+            page = (folder / "feedback" / student / assignment / f"{assignment}.html").read_text(encoding="utf-8")
+            assert "채점 불가" in page and "통과" not in feedback_verdicts(page).values()
     assert "요약" in log and "가장 오래 걸린 제출물" in log
     assert "다시 실행한 노트북" not in log, "every execution done ahead of time was used by nbgrader"
     import psutil

@@ -40,7 +40,7 @@ def hint(name: str, level: int = 1) -> None:
         print(f"힌트 파일({ITEMS_FILE})이 이 노트북 옆에 없습니다. 과제 폴더를 통째로 받았는지 확인하세요.")
         return
     items = read_items(path)
-    item = find_item(items, name)
+    item = find_item(items, name) if isinstance(name, str) else None
     if item is None:
         print(f"이 과제에 없는 문항입니다: {name!r}. 이 과제의 문항: {', '.join(i.name for i in items.values())}")
         return

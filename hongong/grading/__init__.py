@@ -16,10 +16,11 @@ data flows one way::
   loads the answers without running their code and judges them with ``checks/<assignment>.py``, written with
   :mod:`~hongong.grading.checks`;
 - record: :mod:`~hongong.grading.inert` (learner content made inert) and :mod:`~hongong.grading.record` (verdicts
-  into nbgrader's gradebook), guarded by :mod:`~hongong.grading.gradebook`; one status per submission in
-  :mod:`~hongong.grading.status`;
-- feedback: :mod:`~hongong.grading.feedback`; export: :mod:`~hongong.grading.export`; report:
-  :mod:`~hongong.grading.report`;
+  into nbgrader's gradebook; the hints a submission used and the course's hint rule: :mod:`~hongong.grading.hints`),
+  guarded by :mod:`~hongong.grading.gradebook`; one status per submission in :mod:`~hongong.grading.status`;
+- feedback: :mod:`~hongong.grading.feedback` (the Korean template's items table: :mod:`~hongong.grading.feedback_items`);
+  export: :mod:`~hongong.grading.export`; report: :mod:`~hongong.grading.report` (item statistics:
+  :mod:`~hongong.grading.item_statistics`);
 - formgrader in the instructor's JupyterLab: :mod:`~hongong.grading.formgrader_csp`.
 
 Dependencies point one way: command line (``__main__``) → orchestration (``classroom``) → stages → sandbox.

@@ -42,7 +42,18 @@ from hongong.grading.checks import NotAValue, Wrong, load_items
 
 
 class Unusable(Exception):
-    """An answer that cannot be judged (missing, not plain data, unsafe model): its items earn 0."""
+    """An answer that cannot be judged (not plain data, unsafe model, …): its items earn 0, verdict ``wrong``."""
+
+    verdict = "wrong"
+
+
+class NotAnswered(Unusable):
+    """No answer: the name is not defined, or it still raises the release's ``NotImplementedError`` stub."""
+
+    verdict = "not_attempted"
+
+
+STUB = "NotImplementedError"
 
 
 # Every object in a .keras config must be one of these Keras built-ins (module keras or keras.*).
@@ -179,18 +190,24 @@ def load_answer(entry: dict, files: dict[str, bytes]):
     try:
         found = json.loads(files[entry["file"] + ".json"])
     except KeyError:
-        raise Unusable(f"답을 찾을 수 없습니다: {name} (노트북이 끝까지 실행되지 않았을 수 있습니다).") from None
+        raise Unusable(f"답을 받지 못했습니다: {name} (노트북이 끝난 뒤 답을 내보내는 단계가 이 답을 쓰지 않았습니다).") from None
     except ValueError:
         raise Unusable(f"답 파일이 올바른 데이터가 아닙니다: {name}.") from None
-    if not isinstance(found, dict) or found.get("missing"):
-        raise Unusable(f"답을 찾을 수 없습니다: {name} (그 이름이 없거나, 그 셀이 오류로 끝났습니다).")
+    if not isinstance(found, dict):
+        raise Unusable(f"답 파일이 올바른 데이터가 아닙니다: {name}.")
+    if found.get("missing"):
+        raise NotAnswered(f"답이 없습니다: {name} - 이 이름이 정의되지 않았습니다. "
+                          "답 셀을 오류 없이 끝까지 실행했나요?")
+    if found.get("raised") == STUB or (isinstance(found.get("results"), list) and found["results"]
+                                       and all(r == {"raised": STUB} for r in found["results"])):
+        raise NotAnswered(f"답이 없습니다: {name} - 답 셀에 아직 raise NotImplementedError()가 남아 있습니다.")
     if "not_plain" in found:
         raise Unusable(f"답이 단순한 값이 아닙니다: {name}의 자료형이 {str(found['not_plain'])[:60]}입니다. "
                        "정수, 실수, 문자열, 불리언이나 그 리스트로 답하세요.")
     if "not_callable" in found:
-        raise Unusable(f"{name}이(가) 함수가 아닙니다(자료형 {str(found['not_callable'])[:60]}).")
+        raise Unusable(f"답이 함수가 아닙니다: {name}의 자료형이 {str(found['not_callable'])[:60]}입니다.")
     if "not_a_model" in found:
-        raise Unusable(f"{name}이(가) 케라스 모델이 아닙니다(자료형 {str(found['not_a_model'])[:60]}).")
+        raise Unusable(f"답이 케라스 모델이 아닙니다: {name}의 자료형이 {str(found['not_a_model'])[:60]}입니다.")
     if "raised" in found:
         raise Unusable(f"답을 꺼내는 중에 오류가 났습니다: {name} ({str(found['raised'])[:60]}).")
     kind = entry["kind"]
@@ -215,8 +232,15 @@ def load_answer(entry: dict, files: dict[str, bytes]):
     raise Unusable(f"답 파일이 올바른 데이터가 아닙니다: {name}.")
 
 
+def text_of(error: Exception) -> str:
+    """An error's message as valid UTF-8 (a lone surrogate from the learner's data written as ``\\ud800``)."""
+    return str(error).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def decide(items: list, spec: list[dict], files: dict[str, bytes]) -> dict[str, dict]:
-    """Each item's verdict: ``{grade_id: {"passed": bool, "message": str}}``."""
+    """Each item's verdict: ``{grade_id: {"passed": bool, "verdict": word, "message": str}}``; the word is
+    ``passed``, ``wrong`` or ``not_attempted`` (:class:`NotAnswered`). Messages quote the learner's data (type
+    names, exception names) only as valid UTF-8 text."""
     entries = {(e["kind"], e["name"], tuple(e.get("attributes", ())), bool(e.get("call"))): e for e in spec}
     loaded: dict[str, object] = {}
     verdicts = {}
@@ -236,12 +260,15 @@ def decide(items: list, spec: list[dict], files: dict[str, bytes]) -> dict[str, 
                     raise loaded[entry["file"]]
                 arguments.append(loaded[entry["file"]])
             check(*arguments)
-        except (Unusable, Wrong) as verdict:
-            verdicts[check.grade_id] = {"passed": False, "message": str(verdict)}
+        except Unusable as problem:
+            verdicts[check.grade_id] = {"passed": False, "verdict": problem.verdict, "message": text_of(problem)}
+        except Wrong as verdict:
+            verdicts[check.grade_id] = {"passed": False, "verdict": "wrong", "message": text_of(verdict)}
         except Exception as error:  # a check meeting a value it did not expect (a str where a number was asked)
-            verdicts[check.grade_id] = {"passed": False, "message": f"답의 형식이 맞지 않아 확인할 수 없습니다({type(error).__name__})."}
+            verdicts[check.grade_id] = {"passed": False, "verdict": "wrong",
+                                        "message": f"답의 형식이 맞지 않아 확인할 수 없습니다({type(error).__name__})."}
         else:
-            verdicts[check.grade_id] = {"passed": True, "message": "통과"}
+            verdicts[check.grade_id] = {"passed": True, "verdict": "passed", "message": "통과"}
     return verdicts
 
 

@@ -18,8 +18,9 @@ How a class is graded (:func:`grade`):
 4. record: as each execution comes back, *this* process, and only this one, records it with nbgrader
    (``NbGraderAPI.autograde``, which takes the execution from :data:`hongong.grading.execute.PRECOMPUTED`
    instead of running the notebook again, makes it inert and puts the checker's verdicts in the gradebook:
-   :mod:`hongong.grading.record`), then the feedback (:mod:`hongong.grading.feedback`) and the status
-   (:mod:`hongong.grading.status`). So every submission enters the gradebook once, one after another,
+   :mod:`hongong.grading.record`), then the status (:mod:`hongong.grading.status`) and the feedback
+   (:mod:`hongong.grading.feedback`; a submission that could not be graded gets a page saying "채점 불가" and why,
+   :mod:`hongong.grading.feedback_items`). So every submission enters the gradebook once, one after another,
    whatever ran it. ``--jobs 1`` without Dask is plain serial nbgrader: each notebook executes when
    nbgrader asks for it;
 5. export (:mod:`hongong.grading.export`) and report (:mod:`hongong.grading.report`).
@@ -42,6 +43,7 @@ import nbformat
 from hongong.grading import execute
 from hongong.grading.collect import notebooks_of, precheck, roster
 from hongong.grading.export import export
+from hongong.grading.feedback_items import write_ungradable_feedback
 from hongong.grading.gradebook import ensure_in_gradebook, nbgrader_api, rows_not_of
 from hongong.grading.report import report
 from hongong.grading.sandbox import check as check_sandbox
@@ -63,7 +65,10 @@ def grade_one(api, course: Path, assignment: str, student: str) -> dict:
     measured = {"seconds": round(time.perf_counter() - start, 1)}
     failures = []
     for notebook in notebooks_of(course, assignment):  # the execution's own time and memory, where it ran
-        measured |= execute.METRICS.pop((student, assignment, notebook), {})
+        found = execute.METRICS.pop((student, assignment, notebook), {})
+        for per_item in ("items", "hints"):  # {grade id: …}: the notebooks' together
+            found[per_item] = measured.get(per_item, {}) | found.get(per_item, {})
+        measured |= found
         if "failure" in measured:
             failures.append(measured.pop("failure"))
     if rows_not_of(database, student, assignment) != before:
@@ -137,7 +142,11 @@ def grade(course: Path, assignments: list[str], options: list[str] = (), say=pri
 
     def record(assignment, student, entry=None):
         nonlocal done
-        entry = entry or grade_one(api, course, assignment, student)
+        try:
+            entry = entry or grade_one(api, course, assignment, student)
+        except Exception as error:  # one submission's surprise must not stop the class: it fails, with the error's name
+            entry = {"status": "failed", "reason": "autograde-failed",
+                     "message": f"이 제출물을 기록하다가 오류가 났습니다({type(error).__name__}). 강사에게 알려 주세요."}
         status.setdefault(assignment, {})[student] = entry
         write_status(course, status)
         done += 1
@@ -153,6 +162,11 @@ def grade(course: Path, assignments: list[str], options: list[str] = (), say=pri
             write_status(course, status)
             if not feedback["success"]:
                 say(f"  피드백을 만들지 못했습니다: {feedback.get('error', '')[-300:]}")
+        elif entry["status"] == "failed":  # nbgrader has no feedback for it: ours says "채점 불가" and why
+            try:
+                write_ungradable_feedback(api, assignment, student, entry)
+            except Exception as error:
+                say(f"  피드백을 만들지 못했습니다: {type(error).__name__}")
 
     try:
         waiting, pending = {}, {}

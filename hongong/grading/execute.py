@@ -110,8 +110,8 @@ class ExecuteInScratch(Execute):
             if stored is not None:
                 MISSED.append(key)
             answer = execute_and_check(nbformat.writes(nb), self.options(), self.checks(key[1]))
-        METRICS[key] = {field: answer[field] for field in ("execution_seconds", "checker_seconds", "peak_memory_mb")
-                        if field in answer}
+        METRICS.setdefault(key, {}).update({field: answer[field] for field in (
+            "execution_seconds", "checker_seconds", "peak_memory_mb") if field in answer})
         if answer["status"] != "ok":
             status = answer["status"] if answer["status"] in FAILURES else "execution-failed"
             raise SubmissionFailed(status, str(answer.get("message", ""))[:500])

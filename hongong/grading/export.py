@@ -16,10 +16,13 @@ from hongong.grading.status import read_status
 
 
 class GradesExport(ExportPlugin):
-    """``nbgrader export`` that tells *missing*, *failed* and a real 0 apart, with a column per question.
+    """``nbgrader export`` that tells *missing*, *failed* and a real 0 apart, with three columns per item.
 
     Writes ``grades/<assignment>.csv`` (one row per learner) and ``grades/grades.csv`` (one row per
-    learner, every assignment). ``score`` is empty unless the submission was graded.
+    learner, every assignment). ``score`` is empty unless the submission was graded. Per item (grade id ``g``):
+    ``g`` the points earned, ``g:verdict`` one of passed, wrong, not_attempted, ungradable (the submission could not
+    be graded), manual (graded by hand), empty for a missing submission; ``g:hints`` the hints the learner used on it
+    (as recorded in the submitted notebook: a courtesy record, see :mod:`hongong.grading.hints`).
     """
 
     def export(self, gradebook) -> None:
@@ -33,7 +36,8 @@ class GradesExport(ExportPlugin):
         for assignment in assignments:
             rows = [self.row(gradebook, status, assignment, student) for student in students]
             questions = [g for g in self.question_ids(gradebook, assignment)]
-            columns = ["student_id", "status", "score", "max_score", "late_seconds", "needs_manual_grade", *questions,
+            per_item = [f"{q}{suffix}" for q in questions for suffix in ("", ":verdict", ":hints")]
+            columns = ["student_id", "status", "score", "max_score", "late_seconds", "needs_manual_grade", *per_item,
                        "kernel_pass_checker_fail", "message"]
             with open(folder / f"{assignment}.csv", "w", newline="", encoding="utf-8") as out:
                 writer = csv.DictWriter(out, columns)
@@ -56,6 +60,12 @@ class GradesExport(ExportPlugin):
         found = gradebook.find_assignment(assignment)
         return [cell.name for notebook in found.notebooks for cell in notebook.grade_cells]
 
+    @staticmethod
+    def manual_ids(gradebook, assignment: str) -> set[str]:
+        found = gradebook.find_assignment(assignment)
+        solutions = {cell.name for notebook in found.notebooks for cell in notebook.solution_cells}
+        return {cell.name for notebook in found.notebooks for cell in notebook.grade_cells if cell.name in solutions}
+
     def row(self, gradebook, status: dict, assignment: str, student: str) -> dict:
         from nbgrader.api import MissingEntry
 
@@ -74,6 +84,15 @@ class GradesExport(ExportPlugin):
             return row
         row["status"] = entry["status"]
         row["message"] = entry.get("message", "")
+        manual = self.manual_ids(gradebook, assignment)
+        for question in self.question_ids(gradebook, assignment):
+            verdict = entry.get("items", {}).get(question, {}).get("verdict", "")
+            if entry["status"] == "failed":  # not in the gradebook: not even the written answer can be graded
+                verdict = "ungradable"
+            elif question in manual:
+                verdict = "manual"
+            row[f"{question}:verdict"] = verdict
+            row[f"{question}:hints"] = entry["hints"].get(question, 0) if "hints" in entry else ""  # "": never read
         if entry["status"] in ("graded", "late") and submission is not None:
             row["score"] = submission.score
             row["late_seconds"] = round(submission.total_seconds_late) or ""

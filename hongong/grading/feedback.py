@@ -3,7 +3,8 @@
 Who runs it: ``nbgrader generate_feedback`` in the instructor's process (:mod:`hongong.grading.classroom` calls it
 through nbgrader's API), configured in ``nbgrader_config.py``: :class:`HideHiddenTests` among
 ``GenerateFeedback.preprocessors`` (before :class:`hongong.grading.inert.MakeInert`), and
-:func:`feedback_exporter` as ``GenerateFeedback.exporter_class``.
+:func:`feedback_exporter` as ``GenerateFeedback.exporter_class``. What the page says about each item (the table,
+the verdicts, the links to the book) is :mod:`hongong.grading.feedback_items`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from traitlets import Bool
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
 HIDDEN_NOTE = "# (숨은 테스트: 채점할 때만 실행되고 피드백에는 보이지 않습니다)\n"
+VISIBLE_VERDICTS = {"NotAttempted", "WrongForm", "NotLikeExample"}  # hongong.exercise.forms
 
 
 class HideHiddenTests(Preprocessor):
@@ -34,7 +36,8 @@ class HideHiddenTests(Preprocessor):
             for output in cell.get("outputs", []):
                 if output.output_type == "error":
                     detail = output.evalue or "숨은 테스트를 통과하지 못했습니다."
-                    output.traceback = [f"{output.ename}: {detail}"]
+                    # the visible tests' own verdicts already read "시도하지 않음: …", "형식이 틀림: …"
+                    output.traceback = [detail if output.ename in VISIBLE_VERDICTS else f"{output.ename}: {detail}"]
         return cell, resources
 
 
@@ -53,6 +56,10 @@ def with_policy(page: str, policy: str = FEEDBACK_POLICY) -> str:
 
 def feedback_exporter():
     """``GenerateFeedback.exporter_class``: nbgrader's HTML exporter, its pages carrying :data:`FEEDBACK_POLICY`.
+
+    Its template is ours (``c.HTMLExporter.extra_template_basedirs`` in ``nbgrader_config.py``: the folder
+    :data:`hongong.grading.feedback_items.TEMPLATES`, whose ``feedback`` template replaces nbgrader's of that name):
+    Korean, with the table of items at the top.
 
     The feedback has no math and no widget, so blocking every script (MathJax and require.js from a CDN
     included) costs the learner nothing.

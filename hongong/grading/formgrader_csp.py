@@ -2,7 +2,7 @@
 
 Its one job: every response of formgrader (nbgrader 0.9's server extension, ``/formgrader/...``) carries a
 strict policy with a fresh nonce, and formgrader's own ``<script>`` tags, and only those, carry that nonce.
-Who runs it: the instructor's Jupyter server. ``make lab`` starts JupyterLab with ``--config`` pointing at
+Who runs it: the instructor's Jupyter server. ``make lab-instructor`` starts JupyterLab with ``--config`` pointing at
 ``jupyter_server_config.py`` (repository root), which enables this module as a Jupyter server extension.
 
 Why: formgrader shows a submission by converting the autograded notebook to HTML inside a page that also
