@@ -43,17 +43,12 @@ from hongong.grading.record import RecordVerdicts  # noqa: E402
 # checks/<assignment>.py, and RecordVerdicts makes its verdicts the scores of the autograded cells:
 # what the test cells did in the learner's kernel only flags "kernel pass, checker fail".
 # MakeInert (hongong/grading/inert.py) right after the execution: no script, event handler, javascript: URL, iframe or
-# form in any output or markdown cell reaches autograded/, formgrader or the feedback (nh3 allowlist).
+# form in any output or markdown cell reaches autograded/, formgrader or the feedback (nh3 allowlist), and no cell
+# metadata but nbgrader's (tags become CSS classes; transient.remove_source drops a cell's code).
 c.Autograde.autograde_preprocessors = [
     ExecuteInScratch, MakeInert, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, RecordVerdicts,
     AssignLatePenalties, CheckCellMetadata,
 ]
-# nbconvert leaves ClearMetadataPreprocessor (in nbgrader's list above) disabled: on, it drops every cell metadata but
-# nbgrader's own, so a learner's tags (which nbconvert writes into class="…", e.g. Bootstrap's navbar-fixed-top or
-# hidden), transient.remove_source or source_hidden cannot pin, hide or strip cells in formgrader and the feedback.
-c.ClearMetadataPreprocessor.enabled = True
-c.ClearMetadataPreprocessor.preserve_cell_metadata_mask = {"nbgrader"}
-c.ClearMetadataPreprocessor.preserve_nb_metadata_mask = {"kernelspec", "language_info"}
 c.ExecuteInScratch.notebook_timeout = 900             # seconds for a whole notebook (honest ones take 20-40 s)
 c.ExecuteInScratch.max_cell_output_bytes = 1_000_000  # text, images and HTML together; a figure is ~50 kB
 c.ExecuteInScratch.max_notebook_output_bytes = 5_000_000

@@ -18,8 +18,8 @@ from hongong.grading.status import read_status
 class GradesExport(ExportPlugin):
     """``nbgrader export`` that tells *missing*, *failed* and a real 0 apart, with three columns per item.
 
-    Writes ``grades/<assignment>.csv`` (one row per learner) and ``grades/grades.csv`` (one row per
-    learner, every assignment). ``score`` is empty unless the submission was graded. Per item (grade id ``g``):
+    Writes ``grades/<assignment>.csv`` (one row per learner), ``grades/grades.csv`` (one row per
+    learner, every assignment) and ``grades/items.csv`` (each grade id's title, points and book section). ``score`` is empty unless the submission was graded. Per item (grade id ``g``):
     ``g`` the points earned, ``g:verdict`` one of passed, wrong, not_attempted, ungradable (the submission could not
     be graded), manual (graded by hand), empty for a missing submission; ``g:hints`` the hints the learner used on it
     (as recorded in the submitted notebook: a courtesy record, see :mod:`hongong.grading.hints`).
@@ -46,6 +46,7 @@ class GradesExport(ExportPlugin):
             for row in rows:
                 overall[row["student_id"]] |= {f"{assignment}_status": row["status"], f"{assignment}_score": row["score"]}
             self.log.info("Exported %s (%d learners) to %s", assignment, len(rows), folder / f"{assignment}.csv")
+        self.write_item_titles(folder, assignments, gradebook)
         columns = ["student_id"] + [f"{a}_{c}" for a in assignments for c in ("status", "score")] + ["total"]
         for row in overall.values():
             scores = [row.get(f"{a}_score") for a in assignments]
@@ -59,6 +60,22 @@ class GradesExport(ExportPlugin):
     def question_ids(gradebook, assignment: str) -> list[str]:
         found = gradebook.find_assignment(assignment)
         return [cell.name for notebook in found.notebooks for cell in notebook.grade_cells]
+
+    def write_item_titles(self, folder: Path, assignments: list[str], gradebook) -> None:
+        """``grades/items.csv``: what each column's grade id is, as a person reads it (title, points, section)."""
+        from hongong.grading.hints import source_items
+
+        coursedir = getattr(self.parent, "coursedir", None)
+        with open(folder / "items.csv", "w", newline="", encoding="utf-8") as out:
+            writer = csv.DictWriter(out, ["assignment", "grade_id", "title", "points", "section"])
+            writer.writeheader()
+            for assignment in assignments:
+                items = source_items(coursedir, assignment) if coursedir is not None else {}
+                cells = [c for nb in gradebook.find_assignment(assignment).notebooks for c in nb.grade_cells]
+                writer.writerows(no_formulas({
+                    "assignment": assignment, "grade_id": c.name, "points": c.max_score,
+                    "title": items[c.name].title if c.name in items else "",
+                    "section": items[c.name].section_title if c.name in items else ""}) for c in cells)
 
     @staticmethod
     def manual_ids(gradebook, assignment: str) -> set[str]:
@@ -85,7 +102,7 @@ class GradesExport(ExportPlugin):
         row["status"] = entry["status"]
         row["message"] = entry.get("message", "")
         manual = self.manual_ids(gradebook, assignment)
-        for question in self.question_ids(gradebook, assignment):
+        for question in self.question_ids(gradebook, assignment) if entry["status"] != "missing" else []:
             verdict = entry.get("items", {}).get(question, {}).get("verdict", "")
             if entry["status"] == "failed":  # not in the gradebook: not even the written answer can be graded
                 verdict = "ungradable"

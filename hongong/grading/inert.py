@@ -215,7 +215,8 @@ def inert_attachments(attachments) -> dict:
 
 
 class MakeInert(Preprocessor):
-    """nbgrader/nbconvert preprocessor: every output, markdown and raw cell and the notebook's language name made inert."""
+    """nbgrader/nbconvert preprocessor: every output, markdown and raw cell, every cell's metadata (nbgrader's kept)
+    and the notebook's language name made inert."""
 
     enabled = Bool(True).tag(config=True)
 
@@ -229,6 +230,10 @@ class MakeInert(Preprocessor):
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
+        # a cell's metadata is the learner's too: nbconvert writes tags into class="…" (Bootstrap's navbar-fixed-top
+        # pins a cell over the page, hidden hides a verdict) and obeys transient.remove_source; only nbgrader's stays
+        for key in [key for key in cell.metadata if key != "nbgrader"]:
+            del cell.metadata[key]
         if cell.cell_type == "code":
             cell.outputs = [made for made in map(inert_output, cell.get("outputs", [])) if made is not None]
             if type(cell.get("execution_count")) is not int:  # the kernel can announce any value; the page needs a number
