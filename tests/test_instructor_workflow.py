@@ -455,6 +455,19 @@ def snapshot(folder, assignment="ch07-1"):
     return grades, statuses, feedback
 
 
+def changed_files(before, after):
+    """The feedback files that differ, each with the first lines that differ (so a failure says what changed)."""
+    import difflib
+
+    changed = {}
+    for name in after:
+        if after[name] != before[name]:
+            lines = difflib.unified_diff(before[name].decode(errors="replace").replace("><", ">\n<").splitlines(),
+                                         after[name].decode(errors="replace").replace("><", ">\n<").splitlines(), n=1)
+            changed[name] = "\n".join(list(lines)[:40])
+    return changed
+
+
 def test_grading_again_serially_gives_identical_gradebook_statuses_and_feedback(course):
     folder, _ = course
     before = snapshot(folder)
@@ -465,7 +478,7 @@ def test_grading_again_serially_gives_identical_gradebook_statuses_and_feedback(
     assert after[0] == before[0]
     assert after[1] == before[1]
     assert after[2].keys() == before[2].keys()
-    assert [name for name in after[2] if after[2][name] != before[2][name]] == []
+    assert changed_files(before[2], after[2]) == {}
     assert "Dask" not in log
 
 
@@ -510,5 +523,5 @@ def test_a_dask_cluster_that_loses_a_worker_mid_run_gives_identical_results(cour
     after = snapshot(folder)
     assert after[0] == before[0]
     assert after[1] == before[1]
-    assert [name for name in after[2] if after[2][name] != before[2][name]] == []
+    assert changed_files(before[2], after[2]) == {}
     assert regraded_in(log) == REGRADED, "every learner asked for recorded once, none twice, no other"

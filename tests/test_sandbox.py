@@ -143,6 +143,15 @@ def test_a_fork_bomb_ends_with_processes_and_leaves_nothing_behind():
     assert sandboxed_processes() == []
 
 
+def test_what_c_code_writes_to_the_kernels_stderr_stays_out_of_the_notebook_and_prints_stay_in():
+    """A library's fd-level log (TensorFlow's) would land in whichever cell runs when its thread forwards it."""
+    answer = run("import os, sys, warnings\nos.write(2, b'fd-level log\\n')\nos.write(1, b'fd-level out\\n')",
+                 "print('printed')\nwarnings.warn('warned')\nprint('to stderr', file=sys.stderr)")
+    assert answer["status"] == "ok", answer
+    assert "fd-level" not in "".join(answer["outputs"])
+    assert "printed" in answer["outputs"][1] and "warned" in answer["outputs"][1] and "to stderr" in answer["outputs"][1]
+
+
 def test_printing_100_mb_ends_with_output_too_large():
     answer = run("for _ in range(100):\n    print('x' * 1_000_000)")
     assert answer["status"] == "output-too-large", answer

@@ -73,7 +73,12 @@ def _execute(request: dict, options: dict) -> dict:
         nb.cells.append(nbformat.v4.new_code_cell(
             f"__import__('hongong.exercise.answers').exercise.answers.export(globals(), __import__('json').loads({json.dumps(spec)!r}), "
             f"{folder!r})"))
-    executor = Execute(timeout=options["timeout"], interrupt_on_timeout=options["interrupt_on_timeout"])
+    # The kernel's file descriptors 1 and 2 are not copied into the notebook (capture_fd_output): what C code such as
+    # TensorFlow's logger writes there arrives through a thread and lands in whichever cell runs at that moment, so
+    # the same submission would get different outputs, and different feedback, from one grading to the next.
+    # Python's print and warnings still reach their own cell.
+    executor = Execute(timeout=options["timeout"], interrupt_on_timeout=options["interrupt_on_timeout"],
+                       extra_arguments=["--IPKernelApp.capture_fd_output=False"])
     try:
         executor.preprocess(nb, {"metadata": {"path": os.getcwd()}})
     except Exception as error:  # nbclient's DeadKernelError, a kernel that never started, …
