@@ -1,0 +1,115 @@
+"""The class hub's command line (as root; ``make hub`` runs ``prepare`` and ``start``):
+
+    python -m hongong.hub users ROSTER.csv [--instructor NAME]   learners and the instructor as system users
+    python -m hongong.hub prepare                                  folders, users' configuration, permissions, proxy
+    python -m hongong.hub release ASSIGNMENT                       release to the exchange (nbgrader release_assignment)
+    python -m hongong.hub start                                    prepare, then run JupyterHub (Ctrl+C stops it)
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from hongong.hub.place import (COURSE_ID, REPOSITORY, close_course, course_dir, exchange_dir, hub_dir, open_path_to,
+                               runtime_paths, state_dir)
+
+PROXY_VERSION = "5.3.0"
+
+
+def proxy_dir() -> Path:
+    return REPOSITORY / ".hub" / "proxy"
+
+
+def proxy_command() -> Path:
+    return proxy_dir() / "node_modules" / ".bin" / "configurable-http-proxy"
+
+
+def install_proxy() -> None:
+    """configurable-http-proxy from the npm registry into .hub/proxy (once)."""
+    if proxy_command().exists():
+        return
+    proxy_dir().mkdir(parents=True, exist_ok=True)
+    subprocess.run(["npm", "install", "--prefix", str(proxy_dir()), "--no-audit", "--no-fund", "--loglevel=error",
+                    f"configurable-http-proxy@{PROXY_VERSION}"], check=True)
+
+
+def write_users_configuration(course: Path) -> None:
+    exchange = exchange_dir()
+    common = (f"c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = {COURSE_ID!r}\n"
+              f"c.Exchange.root = {str(exchange)!r}\nc.Exchange.path_includes_course = False\n")
+    learner = hub_dir() / "learner-config"
+    learner.mkdir(parents=True, exist_ok=True)
+    (learner / "nbgrader_config.py").write_text("# written by python -m hongong.hub prepare: the course's exchange\n" + common)
+    instructor = hub_dir() / "instructor-config"
+    instructor.mkdir(parents=True, exist_ok=True)
+    (instructor / "nbgrader_config.py").write_text(
+        "# written by python -m hongong.hub prepare: formgrader on the course directory\n" + common
+        + f"c.CourseDirectory.root = {str(course)!r}\n")
+    for folder in (learner, instructor):
+        os.chmod(folder, 0o755)
+        os.chmod(folder / "nbgrader_config.py", 0o644)
+
+
+def prepare() -> Path:
+    course = course_dir()
+    hub_dir().mkdir(parents=True, exist_ok=True)
+    os.chmod(hub_dir(), 0o755)
+    state_dir().mkdir(parents=True, exist_ok=True)
+    os.chmod(state_dir(), 0o700)
+    exchange_dir().mkdir(parents=True, exist_ok=True)
+    os.chmod(exchange_dir(), 0o755)
+    write_users_configuration(course)
+    opened = [p for path in [*runtime_paths(), exchange_dir(), hub_dir() / "learner-config", REPOSITORY / "jupyter_learner"]
+              for p in open_path_to(path)]
+    closed = close_course(course)
+    if opened:
+        print("사용자 서버가 지나갈 수 있게 x 권한을 더한 폴더: " + ", ".join(map(str, opened)))
+    if closed:
+        print(f"학습자가 읽을 수 없게 권한을 거둔 강사 전용 파일: {len(closed)}개")
+    install_proxy()
+    return course
+
+
+def release(assignment: str) -> int:
+    course = course_dir()
+    done = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "release_assignment", assignment, "--force",
+                           f"--Exchange.root={exchange_dir()}", f"--CourseDirectory.course_id={COURSE_ID}"],
+                          cwd=course, env=dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}"))
+    return done.returncode
+
+
+def main(argv: list[str]) -> int:
+    command, *args = argv or ["help"]
+    if os.geteuid() != 0 and command in ("users", "prepare", "start"):
+        print("root로 실행하세요: 시스템 사용자를 만들고 각 사용자의 서버를 그 사용자로 띄웁니다.", file=sys.stderr)
+        return 2
+    if command == "users" and args:
+        from hongong.hub.users import RosterError, create_accounts
+
+        instructor = args[args.index("--instructor") + 1] if "--instructor" in args else "instructor"
+        try:
+            done = create_accounts(Path(args[0]), instructor, course_dir())
+        except RosterError as error:
+            print(f"계정을 만들지 않았습니다: {error}", file=sys.stderr)
+            return 2
+        print(f"새 계정 {len(done['created'])}개, 이미 있던 계정 {len(done['existing'])}개. "
+              f"처음 비밀번호: {state_dir() / 'passwords.csv'} (root만 읽을 수 있음)")
+        return 0
+    if command == "prepare" and not args:
+        prepare()
+        return 0
+    if command == "release" and len(args) == 1:
+        return release(args[0])
+    if command == "start" and not args:
+        prepare()
+        config = Path(__file__).with_name("jupyterhub_config.py")
+        os.chdir(state_dir())
+        os.execv(str(Path(sys.executable).parent / "jupyterhub"), ["jupyterhub", "-f", str(config)])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+sys.exit(main(sys.argv[1:]))

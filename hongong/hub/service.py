@@ -1,0 +1,403 @@
+"""The grading service: each submission in nbgrader's exchange graded as it arrives, its feedback released to its author.
+
+Who runs it: JupyterHub (a managed service, as root, started and stopped with the hub; ``hongong/hub/
+jupyterhub_config.py``). It is the course's trusted process: it reads the exchange's ``inbound/`` (which learners can
+write to but not list), writes the course directory and releases feedback. It never sends a check to a learner.
+
+Each turn (every ``POLL_SECONDS``):
+
+1. every folder in ``inbound/`` not yet in the attempts record (:mod:`hongong.grading.attempts`, on disk) is taken up,
+   oldest first: its author must own it (a folder made in another learner's name is refused), its time is the
+   folder's change time (which its author cannot set back), and the course's rules decide whether it is graded;
+2. a refused submission gets a feedback page that says why; an accepted one is copied (regular files only, none
+   followed through a link, within the limits of an upload) into ``submitted/<learner>/<assignment>/`` and recorded
+   as ``accepted`` *before* grading, so a service stopped now grades it when it starts again;
+3. the accepted submissions, at most one per learner and assignment, are graded together by the same command as
+   ``make grade`` (``python -m hongong.grading grade ASSIGNMENT --student …``: precheck, sandbox, trusted checker,
+   gradebook, feedback; one writer at a time, :func:`hongong.grading.classroom.course_lock`), in parallel;
+4. each page is released to the exchange under its submission's secret (nbgrader's ``notebook_hash``), so the
+   learner's "Fetch Feedback" (nbgrader's ``fetch_feedback``, as the learner) finds it and nobody else can;
+5. with ``counts = "best"``, if the new attempt is not the best, the best one goes back into the gradebook.
+
+HTTP (``/services/grader/``, through the hub; a token or the hub's login): ``api/attempts`` is the caller's own record
+(an instructor may add ``?student=``), ``api/queue`` is for instructors only, and the page ``/services/grader/`` shows
+a learner their attempts in Korean.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from hongong.grading.attempts import REFUSAL_KO, CourseRules, history_of, read_attempts, write_attempts
+from hongong.grading.status import STATUS_KO
+from hongong.hub.place import course_dir, exchange_dir
+
+POLL_SECONDS = 1.0
+MAX_FILES, MAX_BYTES = 100, 50 * 2**20  # a submission folder: an assignment's notebooks and a few files
+
+
+def log(message: str) -> None:
+    print(f"[grader {datetime.now().strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+class Submission:
+    """One folder of the exchange's inbound: ``<student>+<assignment>+<timestamp>+<random>``."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.id = folder.name
+        parts = folder.name.split("+")
+        self.student, self.assignment = (parts[0], parts[1]) if len(parts) == 4 else ("", "")
+        status = folder.lstat()
+        self.owner = status.st_uid
+        self.time = datetime.fromtimestamp(status.st_ctime, timezone.utc)
+
+    def author_problem(self) -> str | None:
+        """Why this folder cannot be taken as its named author's submission, or None."""
+        if not self.student or not self.folder.is_dir() or self.folder.is_symlink():
+            return "이름이 nbgrader의 제출 폴더 형식이 아닙니다"
+        try:
+            uid = pwd.getpwnam(self.student).pw_uid
+        except KeyError:
+            return f"{self.student}은(는) 이 컴퓨터의 사용자가 아닙니다"
+        if uid != self.owner:
+            return f"폴더의 주인이 {self.student}이(가) 아닙니다"
+        return None
+
+
+def copy_regular_files(source: Path, target: Path) -> list[str]:
+    """Copy the regular files at the top of ``source`` into a fresh ``target``, following no link; return problems."""
+    problems, count, total = [], 0, 0
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for entry in sorted(os.scandir(source), key=lambda e: e.name):
+        if not entry.is_file(follow_symlinks=False):
+            problems.append(f"{entry.name}: 일반 파일이 아니라서 받지 않았습니다")
+            continue
+        count += 1
+        if count > MAX_FILES:
+            problems.append(f"파일이 {MAX_FILES}개를 넘어 나머지는 받지 않았습니다")
+            break
+        try:
+            descriptor = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError as error:
+            problems.append(f"{entry.name}: 열 수 없습니다({error.strerror})")
+            continue
+        with os.fdopen(descriptor, "rb") as handle, open(target / entry.name, "wb") as copy:
+            while chunk := handle.read(2**20):
+                total += len(chunk)
+                if total > MAX_BYTES:
+                    break
+                copy.write(chunk)
+        if total > MAX_BYTES:
+            problems.append(f"파일이 모두 {MAX_BYTES // 2**20} MB를 넘어 나머지는 받지 않았습니다")
+            (target / entry.name).unlink()
+            break
+    return problems
+
+
+class Grader:
+    def __init__(self, course: Path, exchange: Path, course_id: str, rules: CourseRules):
+        self.course, self.exchange, self.course_id, self.rules = course, exchange, course_id, rules
+        self.inbound = exchange / course_id / "inbound"
+        self.released = exchange / course_id / "feedback"
+        self.lock = threading.Lock()  # the record: written by the grading thread, read by the web handlers
+
+    # -- the record -------------------------------------------------------------------------------------------
+    def attempts(self) -> dict:
+        with self.lock:
+            return read_attempts(self.course)
+
+    def update(self, assignment: str, student: str, entry: dict) -> None:
+        with self.lock:
+            record = read_attempts(self.course)
+            history = record.setdefault(assignment, {}).setdefault(student, [])
+            for index, old in enumerate(history):
+                if old["id"] == entry["id"]:
+                    history[index] = entry
+                    break
+            else:
+                history.append(entry)
+            write_attempts(self.course, record)
+
+    def due(self, assignment: str) -> datetime | None:
+        from nbgrader.api import Gradebook, MissingEntry
+
+        with Gradebook(f"sqlite:///{self.course / 'gradebook.db'}") as gradebook:
+            try:
+                due = gradebook.find_assignment(assignment).duedate
+            except MissingEntry:
+                return None
+        return due.replace(tzinfo=timezone.utc) if due is not None else None
+
+    def notebooks(self, assignment: str) -> list[str]:
+        return sorted(p.stem for p in (self.course / "exercises" / assignment).glob("*.ipynb"))
+
+    # -- a turn -------------------------------------------------------------------------------------------------
+    def new_submissions(self) -> list[Submission]:
+        if not self.inbound.is_dir():
+            return []
+        known = {entry["id"] for learners in self.attempts().values() for history in learners.values() for entry in history}
+        found = []
+        for folder in self.inbound.iterdir():
+            if folder.name in known:
+                continue
+            try:
+                found.append(Submission(folder))
+            except OSError:
+                continue
+        return sorted(found, key=lambda s: (s.time, s.id))
+
+    def take_up(self, submission: Submission) -> dict | None:
+        """Record the submission as accepted or refused; the entry to grade, or None."""
+        problem = submission.author_problem()
+        if problem is not None or submission.assignment not in self.known_assignments():
+            log(f"{submission.id}: 받지 않음 ({problem or '없는 과제'})")
+            self.update(submission.assignment or "?", submission.student or "?",
+                        {"id": submission.id, "submitted": submission.time.isoformat(), "state": "ignored",
+                         "reason": problem or "unknown-assignment"})
+            return None
+        history = history_of(self.attempts(), submission.assignment, submission.student)
+        entry = {"id": submission.id, "submitted": submission.time.isoformat()}
+        reason = self.rules.decide(history, submission.time, self.due(submission.assignment))
+        if reason is not None:
+            entry |= {"state": "refused", "reason": reason}
+            self.update(submission.assignment, submission.student, entry)
+            self.release_refusal(submission, history + [entry], entry)
+            log(f"{submission.student} {submission.assignment}: 받지 않음 ({reason})")
+            return None
+        target = self.course / "submitted" / submission.student / submission.assignment
+        problems = copy_regular_files(submission.folder, target)
+        (target / "timestamp.txt").write_text(submission.time.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+        keep = self.course / "attempts" / submission.assignment / submission.student / submission.id
+        shutil.rmtree(keep, ignore_errors=True)
+        shutil.copytree(target, keep)
+        attempt = 1 + sum(e["state"] in ("accepted", "graded") for e in history)
+        entry |= {"state": "accepted", "attempt": attempt}
+        if problems:
+            entry["problems"] = problems
+        self.update(submission.assignment, submission.student, entry)
+        return entry
+
+    def known_assignments(self) -> set[str]:
+        return {p.name for p in (self.course / "exercises").iterdir() if p.is_dir()}
+
+    def grade(self, assignment: str, students: list[str]) -> None:
+        """The same command as ``make grade``, for these learners of one assignment."""
+        command = [sys.executable, "-m", "hongong.grading", "grade", assignment, *[f"--student={s}" for s in students]]
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=self.course, capture_output=True, text=True)
+        log(f"{assignment} {', '.join(students)}: 채점 명령 종료 {done.returncode} ({time.perf_counter() - started:.1f} s)")
+        if done.returncode != 0:
+            log(done.stdout[-2000:] + done.stderr[-2000:])
+
+    def finish(self, assignment: str, student: str, entry: dict) -> None:
+        """After grading: the record, the released page, and the best attempt back in the gradebook if it must be."""
+        from hongong.grading.status import read_status
+
+        status = read_status(self.course).get(assignment, {}).get(student, {})
+        entry = dict(entry, state="graded", status=status.get("status", "failed"),
+                     score=self.score(assignment, student, status))
+        if "reason" in status:
+            entry["status_reason"] = status["reason"]
+        self.update(assignment, student, entry)
+        history = history_of(self.attempts(), assignment, student)
+        self.release_graded(assignment, student, entry)
+        counted = self.rules.counted(history, self.due(assignment))
+        if counted is not None and counted["id"] != entry["id"] and self.rules.counts == "best":
+            kept = self.course / "attempts" / assignment / student / counted["id"]
+            copy_regular_files(kept, self.course / "submitted" / student / assignment)
+            log(f"{student} {assignment}: 가장 좋은 시도({counted['attempt']}번째)를 성적부에 되돌립니다")
+            self.grade(assignment, [student])
+        self.mark_counted(assignment, student, counted)
+
+    def mark_counted(self, assignment: str, student: str, counted: dict | None) -> None:
+        with self.lock:
+            record = read_attempts(self.course)
+            for entry in record.get(assignment, {}).get(student, []):
+                entry["counted"] = counted is not None and entry["id"] == counted["id"]
+            write_attempts(self.course, record)
+
+    def score(self, assignment: str, student: str, status: dict) -> float | None:
+        if status.get("status") not in ("graded", "late"):
+            return None
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{self.course / 'gradebook.db'}") as gradebook:
+            return float(gradebook.find_submission(assignment, student).score)
+
+    # -- feedback to the exchange ----------------------------------------------------------------------------
+    def release(self, submission_folder: Path, notebook: str, page: str) -> None:
+        """Put ``page`` where nbgrader's fetch_feedback looks for this submission's notebook (its secret's hash)."""
+        from nbgrader.utils import notebook_hash
+
+        secret = (submission_folder / "submission_secret.txt").read_text()
+        self.released.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.released, 0o711)  # nbgrader's mode: anyone may open a file whose name they know, nobody may list
+        target = self.released / f"{notebook_hash(secret=secret, notebook_id=notebook)}.html"
+        temporary = target.with_suffix(".tmp")
+        temporary.write_text(page, encoding="utf-8")
+        os.chmod(temporary, 0o644)
+        temporary.replace(target)
+
+    def release_graded(self, assignment: str, student: str, entry: dict) -> None:
+        folder = self.course / "feedback" / student / assignment
+        for notebook in self.notebooks(assignment):
+            page = folder / f"{notebook}.html"
+            if page.exists():
+                self.release(self.course / "attempts" / assignment / student / entry["id"], notebook,
+                             page.read_text(encoding="utf-8"))
+
+    def release_refusal(self, submission: Submission, history: list[dict], entry: dict) -> None:
+        from hongong.grading.feedback_items import refusal_page
+
+        secret_folder = submission.folder
+        for notebook in self.notebooks(submission.assignment):
+            page = refusal_page(self.course, submission.assignment, submission.student, notebook,
+                                REFUSAL_KO[entry["reason"]], self.rules, history, entry)
+            try:
+                self.release(secret_folder, notebook, page)
+            except OSError as error:
+                log(f"{submission.id}: 거절 안내를 내보내지 못했습니다 ({error})")
+
+    def turn(self) -> int:
+        """Take up what arrived, grade what is accepted; the number of submissions handled."""
+        for submission in self.new_submissions():
+            try:
+                self.take_up(submission)
+            except Exception as error:  # one odd folder must not stop the queue
+                log(f"{submission.id}: 받는 중 오류 {type(error).__name__}: {error}")
+                self.update(submission.assignment or "?", submission.student or "?",
+                            {"id": submission.id, "submitted": submission.time.isoformat(), "state": "ignored",
+                             "reason": f"error: {type(error).__name__}"})
+        batch: dict[str, list[tuple[str, dict]]] = {}
+        for assignment, learners in self.attempts().items():
+            for student, history in learners.items():
+                waiting = [e for e in history if e["state"] == "accepted"]
+                if waiting:  # the oldest first; one per learner and assignment per turn
+                    batch.setdefault(assignment, []).append((student, waiting[0]))
+        for assignment, todo in sorted(batch.items()):
+            for student, entry in todo:  # what is in submitted/ must be this attempt (a restart may have left another)
+                kept = self.course / "attempts" / assignment / student / entry["id"]
+                copy_regular_files(kept, self.course / "submitted" / student / assignment)
+            self.grade(assignment, [student for student, _ in todo])
+            for student, entry in todo:
+                try:
+                    self.finish(assignment, student, entry)
+                except Exception as error:
+                    log(f"{student} {assignment}: 마무리 중 오류 {type(error).__name__}: {error}")
+        return sum(len(todo) for todo in batch.values())
+
+    def run_forever(self, stop: threading.Event) -> None:
+        log(f"시작: {self.inbound}")
+        while not stop.is_set():
+            try:
+                handled = self.turn()
+            except Exception as error:
+                log(f"오류 {type(error).__name__}: {error}")
+                handled = 0
+            if not handled:
+                stop.wait(POLL_SECONDS)
+
+
+def application(grader: Grader, prefix: str):
+    from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
+    from tornado import web
+
+    class Base(HubOAuthenticated, web.RequestHandler):
+        def check_xsrf_cookie(self):
+            pass  # GET only
+
+        def student(self) -> str:
+            user = self.current_user
+            asked = self.get_argument("student", user["name"])
+            if asked != user["name"] and not user.get("admin"):
+                raise web.HTTPError(403, "다른 학습자의 기록은 볼 수 없습니다.")
+            return asked
+
+    class Attempts(Base):
+        @web.authenticated
+        def get(self):
+            student = self.student()
+            mine = {assignment: [{k: v for k, v in e.items() if k not in ("id", "problems")} for e in learners[student]]
+                    for assignment, learners in grader.attempts().items() if student in learners}
+            self.finish({"student": student, "attempts": mine})
+
+    class Queue(Base):
+        @web.authenticated
+        def get(self):
+            if not self.current_user.get("admin"):
+                raise web.HTTPError(403, "강사만 볼 수 있습니다.")
+            waiting = [{"assignment": a, "student": s, "submitted": e["submitted"]} for a, learners in
+                       grader.attempts().items() for s, history in learners.items() for e in history
+                       if e["state"] == "accepted"]
+            self.finish({"waiting": waiting})
+
+    class Page(Base):
+        @web.authenticated
+        def get(self):
+            student = self.student()
+            rows = []
+            for assignment, learners in sorted(grader.attempts().items()):
+                for entry in learners.get(student, []):
+                    state = {"accepted": "채점 중", "refused": "받지 않음", "ignored": "받지 않음"}.get(
+                        entry["state"], STATUS_KO.get(entry.get("status", ""), entry["state"]))
+                    why = REFUSAL_KO.get(entry.get("reason", ""), "")
+                    score = "" if entry.get("score") is None else f"{entry['score']:g}"
+                    rows.append("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in (
+                        assignment, entry.get("attempt", ""), entry["submitted"][:19].replace("T", " "), state, score,
+                        "예" if entry.get("counted") else "", why)) + "</tr>")
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+            self.finish(f"""<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>제출 기록</title>
+<style>body{{font-family:sans-serif;margin:2em}}td,th{{border:1px solid #ccc;padding:.3em .6em}}table{{border-collapse:collapse}}</style>
+</head><body><h1>{html.escape(student)}의 제출 기록</h1>
+<table><tr><th>과제</th><th>시도</th><th>제출 시각 (UTC)</th><th>상태</th><th>점수</th><th>성적에 들어감</th><th>받지 않은 이유</th></tr>
+{''.join(rows) or '<tr><td colspan="7">아직 제출한 과제가 없습니다.</td></tr>'}</table>
+<p>피드백은 JupyterLab의 Nbgrader → Assignment List에서 Fetch Feedback으로 받습니다.</p></body></html>""")
+
+    return web.Application([
+        (prefix, Page),
+        (prefix + "api/attempts", Attempts),
+        (prefix + "api/queue", Queue),
+        (prefix + "oauth_callback", HubOAuthCallbackHandler),
+    ], cookie_secret=os.urandom(32))
+
+
+def main() -> int:
+    from tornado.ioloop import IOLoop
+    from traitlets.config.loader import PyFileConfigLoader
+    from urllib.parse import urlparse
+
+    from hongong.hub.place import COURSE_ID
+
+    course = course_dir()
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    rules = CourseRules(config=config)
+    course_id = config.CourseDirectory.get("course_id", COURSE_ID)
+    grader = Grader(course, exchange_dir(), course_id, rules)
+    stop = threading.Event()
+    worker = threading.Thread(target=grader.run_forever, args=(stop,), daemon=True)
+    worker.start()
+    url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:8003"))
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/grader/")
+    application(grader, prefix).listen(url.port, url.hostname)
+    log(f"HTTP {url.hostname}:{url.port}{prefix}")
+    try:
+        IOLoop.current().start()
+    finally:
+        stop.set()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
