@@ -48,6 +48,13 @@ def free_port_block(size: int = 4) -> int:
     raise RuntimeError("no free ports")
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect (to the hub's login page) is the answer, not something to follow."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 class Hub:
     def __init__(self, learners: list[str], instructor: str, rules: str = "", cell_timeout: int = 30):
         self.top = Path(tempfile.mkdtemp(prefix="hongong-hub-", dir="/tmp"))
@@ -135,18 +142,19 @@ class Hub:
         if user:
             request.add_header("Authorization", f"token {self.token(user)}")
         try:
-            with urllib.request.urlopen(request, timeout=10) as answer:
+            with urllib.request.build_opener(NoRedirect).open(request, timeout=10) as answer:
                 body = answer.read().decode()
                 return answer.status, (json.loads(body) if "json" in answer.headers.get("Content-Type", "") else body)
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode(errors="replace")
 
     # -- as a learner ------------------------------------------------------------------------------------------
-    def as_user(self, user: str, *command, check=True):
-        """A command as ``user`` in their home, with the environment their hub server has."""
+    def as_user(self, user: str, *command, check=True, environment: dict | None = None):
+        """A command as ``user`` in their home, with the environment their hub server has (and ``environment``)."""
         home = pwd.getpwnam(user).pw_dir
         environment = ["HOME=" + home, "USER=" + user, f"PATH={BIN}:/usr/bin:/bin", "LANG=C.UTF-8",
-                       f"JUPYTER_CONFIG_PATH={self.hub_dir / 'learner-config'}:{ROOT / 'jupyter_learner'}"]
+                       f"JUPYTER_CONFIG_PATH={self.hub_dir / 'learner-config'}:{ROOT / 'jupyter_learner'}",
+                       *[f"{k}={v}" for k, v in (environment or {}).items()]]
         done = subprocess.run(["runuser", "-u", user, "--", "env", "-i", *environment, *command], cwd=home,
                               capture_output=True, text=True, timeout=300)
         if check and done.returncode != 0:

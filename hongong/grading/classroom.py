@@ -217,8 +217,9 @@ def grade(course: Path, assignments: list[str], options: list[str] = (), say=pri
         progress.close()
         if executions is not None:
             executions.close()
-    export(course)
-    report(course)
+    if settings.summaries:
+        export(course)
+        report(course)
     say(summary(status, assignments, time.perf_counter() - start))
     return status
 

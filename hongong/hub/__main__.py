@@ -16,7 +16,7 @@ from pathlib import Path
 from hongong.hub.place import (COURSE_ID, REPOSITORY, close_course, course_dir, exchange_dir, hub_dir, open_path_to,
                                runtime_paths, state_dir)
 
-PROXY_VERSION = "5.3.0"
+PROXY_VERSION = "5.3.0"  # the Makefile's PROXY_VERSION
 
 
 def proxy_dir() -> Path:
@@ -74,10 +74,22 @@ def prepare() -> Path:
 
 
 def release(assignment: str) -> int:
+    """nbgrader's release_assignment to the hub's exchange; with hints unlocked by attempts, the released items.toml
+    keeps only each item's first hint (the grading service gives the others)."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from hongong.exercise.items import ITEMS_FILE, withhold_hints
+    from hongong.grading.attempts import CourseRules
+
     course = course_dir()
     done = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "release_assignment", assignment, "--force",
                            f"--Exchange.root={exchange_dir()}", f"--CourseDirectory.course_id={COURSE_ID}"],
                           cwd=course, env=dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}"))
+    rules = CourseRules(config=PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config())
+    released = exchange_dir() / COURSE_ID / "outbound" / assignment / ITEMS_FILE
+    if done.returncode == 0 and rules.hints_unlock_after and released.is_file():
+        released.write_text(withhold_hints(released.read_text(encoding="utf-8")), encoding="utf-8")
+        print(f"힌트: 문항마다 첫 힌트만 내보냈습니다. 나머지는 채점을 {rules.hints_unlock_after}번 받은 뒤에 열립니다.")
     return done.returncode
 
 

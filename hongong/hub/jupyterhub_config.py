@@ -61,9 +61,13 @@ def configuration_path(spawner) -> str:
     return f"{hub_dir() / 'learner-config'}:{REPOSITORY / 'jupyter_learner'}"
 
 
-c.Spawner.environment = {**SHARED, "JUPYTER_CONFIG_PATH": configuration_path}
-
 SERVICE_PORT = PORT + 3
+# hint() in a learner's kernel asks the grading service for hints held back until enough graded attempts, with the
+# server's own token: that token may reach the service (and the user's server), nothing else of the hub.
+c.Spawner.environment = {**SHARED, "JUPYTER_CONFIG_PATH": configuration_path,
+                         "HONGONG_GRADER_URL": f"http://127.0.0.1:{SERVICE_PORT}/services/grader/"}
+c.Spawner.server_token_scopes = ["users:activity!user", "access:services!service=grader"]
+
 c.JupyterHub.services = [{
     "name": "grader",
     "url": f"http://127.0.0.1:{SERVICE_PORT}",

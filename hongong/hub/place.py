@@ -58,8 +58,19 @@ def open_path_to(path: Path) -> list[Path]:
 
 
 def close_course(course: Path) -> list[Path]:
-    """Take "others" permissions off every instructor-only path of the course; return what was changed."""
+    """Take "others" permissions off every instructor-only path of the course, and give them to the instructors'
+    group (read and write; folders setgid, so what the grading service writes later belongs to the group too: the
+    instructor's formgrader runs as the instructor). Return the paths whose "others" permissions were taken."""
+    import grp
+
+    try:
+        group = grp.getgrnam(INSTRUCTOR_GROUP).gr_gid
+    except KeyError:
+        group = None
     changed = []
+    if group is not None:  # the course folder itself: the instructor's server must be able to write the gradebook there
+        os.chown(course, -1, group)
+        os.chmod(course, stat.S_IMODE(course.stat().st_mode) | 0o070 | stat.S_ISGID)
     for name in PRIVATE:
         path = course / name
         if not path.exists() and not path.is_symlink():
@@ -69,8 +80,12 @@ def close_course(course: Path) -> list[Path]:
                 continue
             mode = stat.S_IMODE(item.lstat().st_mode)
             if mode & 0o007:
-                os.chmod(item, mode & ~0o007)
                 changed.append(item)
+            mode &= ~0o007
+            if group is not None:
+                os.chown(item, -1, group)
+                mode |= 0o060 | (0o010 | stat.S_ISGID if item.is_dir() else 0)
+            os.chmod(item, mode)
     return changed
 
 

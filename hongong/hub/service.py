@@ -30,6 +30,7 @@ import html
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -42,6 +43,9 @@ from hongong.grading.status import STATUS_KO
 from hongong.hub.place import course_dir, exchange_dir
 
 POLL_SECONDS = 1.0
+SETTLE_SECONDS = 1.0
+SUMMARIES_AFTER_IDLE_SECONDS = 30  # a submission folder unchanged this long is complete
+ENGINE_RETRY_SECONDS = 30
 MAX_FILES, MAX_BYTES = 100, 50 * 2**20  # a submission folder: an assignment's notebooks and a few files
 
 
@@ -60,6 +64,13 @@ class Submission:
         status = folder.lstat()
         self.owner = status.st_uid
         self.time = datetime.fromtimestamp(status.st_ctime, timezone.utc)
+
+    def uploader(self) -> str:
+        """The account that made the folder (whatever its name says)."""
+        try:
+            return pwd.getpwuid(self.owner).pw_name
+        except KeyError:
+            return f"uid-{self.owner}"
 
     def author_problem(self) -> str | None:
         """Why this folder cannot be taken as its named author's submission, or None."""
@@ -111,6 +122,8 @@ class Grader:
         self.inbound = exchange / course_id / "inbound"
         self.released = exchange / course_id / "feedback"
         self.lock = threading.Lock()  # the record: written by the grading thread, read by the web handlers
+        self.running = None  # the grading command in progress
+        self.pause_until = 0.0  # after the engine failed (not a submission: the command itself)
 
     # -- the record -------------------------------------------------------------------------------------------
     def attempts(self) -> dict:
@@ -148,13 +161,20 @@ class Grader:
             return []
         known = {entry["id"] for learners in self.attempts().values() for history in learners.values() for entry in history}
         found = []
+        now = time.time()
         for folder in self.inbound.iterdir():
             if folder.name in known:
                 continue
             try:
-                found.append(Submission(folder))
+                submission = Submission(folder)
             except OSError:
                 continue
+            age = now - submission.time.timestamp()
+            # nbgrader's submit copies the files, then writes the secret, then sets the permissions (the change time):
+            # a folder still being written is left for a later turn
+            if age < SETTLE_SECONDS or (age < 60 and not (folder / "submission_secret.txt").exists()):
+                continue
+            found.append(submission)
         return sorted(found, key=lambda s: (s.time, s.id))
 
     def take_up(self, submission: Submission) -> dict | None:
@@ -162,7 +182,7 @@ class Grader:
         problem = submission.author_problem()
         if problem is not None or submission.assignment not in self.known_assignments():
             log(f"{submission.id}: 받지 않음 ({problem or '없는 과제'})")
-            self.update(submission.assignment or "?", submission.student or "?",
+            self.update(submission.assignment or "?", submission.uploader(),  # in the record of whoever made it
                         {"id": submission.id, "submitted": submission.time.isoformat(), "state": "ignored",
                          "reason": problem or "unknown-assignment"})
             return None
@@ -193,12 +213,25 @@ class Grader:
 
     def grade(self, assignment: str, students: list[str]) -> None:
         """The same command as ``make grade``, for these learners of one assignment."""
-        command = [sys.executable, "-m", "hongong.grading", "grade", assignment, *[f"--student={s}" for s in students]]
+        command = [sys.executable, "-m", "hongong.grading", "grade", assignment, *[f"--student={s}" for s in students],
+                   "--ClassGrading.summaries=False"]  # the export and the report: once the queue is empty
         started = time.perf_counter()
-        done = subprocess.run(command, cwd=self.course, capture_output=True, text=True)
-        log(f"{assignment} {', '.join(students)}: 채점 명령 종료 {done.returncode} ({time.perf_counter() - started:.1f} s)")
-        if done.returncode != 0:
-            log(done.stdout[-2000:] + done.stderr[-2000:])
+        log(f"{assignment} {', '.join(students)}: 채점 시작")
+        self.running = subprocess.Popen(command, cwd=self.course, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        text=True, start_new_session=True)
+        output, _ = self.running.communicate()
+        code, self.running = self.running.returncode, None
+        log(f"{assignment} {', '.join(students)}: 채점 끝 {code} ({time.perf_counter() - started:.1f} s)")
+        if code != 0:
+            log(output[-3000:])
+            raise RuntimeError(f"채점 명령이 {code}(으)로 끝났습니다")
+
+    def stop(self) -> None:
+        """Stop a grading in progress with everything it started (the hub is stopping us): its submissions stay
+        ``accepted`` and are graded when the service starts again."""
+        running = self.running
+        if running is not None and running.poll() is None:
+            os.killpg(running.pid, signal.SIGKILL)
 
     def finish(self, assignment: str, student: str, entry: dict) -> None:
         """After grading: the record, the released page, and the best attempt back in the gradebook if it must be."""
@@ -276,9 +309,11 @@ class Grader:
                 self.take_up(submission)
             except Exception as error:  # one odd folder must not stop the queue
                 log(f"{submission.id}: 받는 중 오류 {type(error).__name__}: {error}")
-                self.update(submission.assignment or "?", submission.student or "?",
+                self.update(submission.assignment or "?", submission.uploader(),
                             {"id": submission.id, "submitted": submission.time.isoformat(), "state": "ignored",
                              "reason": f"error: {type(error).__name__}"})
+        if time.monotonic() < self.pause_until:
+            return 0
         batch: dict[str, list[tuple[str, dict]]] = {}
         for assignment, learners in self.attempts().items():
             for student, history in learners.items():
@@ -289,7 +324,11 @@ class Grader:
             for student, entry in todo:  # what is in submitted/ must be this attempt (a restart may have left another)
                 kept = self.course / "attempts" / assignment / student / entry["id"]
                 copy_regular_files(kept, self.course / "submitted" / student / assignment)
-            self.grade(assignment, [student for student, _ in todo])
+            try:
+                self.grade(assignment, [student for student, _ in todo])
+            except RuntimeError:  # stopped, or the engine itself failed: they stay accepted, tried again in a while
+                self.pause_until = time.monotonic() + ENGINE_RETRY_SECONDS
+                return 0
             for student, entry in todo:
                 try:
                     self.finish(assignment, student, entry)
@@ -297,16 +336,34 @@ class Grader:
                     log(f"{student} {assignment}: 마무리 중 오류 {type(error).__name__}: {error}")
         return sum(len(todo) for todo in batch.values())
 
+    def write_summaries(self) -> None:
+        """grades/*.csv and the report, as ``make grade`` ends (under the same lock)."""
+        for command in ("export", "report"):
+            done = subprocess.run([sys.executable, "-c", "import sys\nfrom hongong.grading.classroom import course_lock\n"
+                                   f"from hongong.grading.{command} import {command}\nfrom pathlib import Path\n"
+                                   f"with course_lock(Path.cwd()):\n    {command}(Path.cwd())"],
+                                  cwd=self.course, capture_output=True, text=True)
+            if done.returncode != 0:
+                log(f"{command} 실패: {done.stderr[-1000:]}")
+
     def run_forever(self, stop: threading.Event) -> None:
         log(f"시작: {self.inbound}")
+        stale = True  # the export and the report may lag behind the gradebook (a restart, a grading since)
+        idle_since = time.monotonic()
         while not stop.is_set():
             try:
                 handled = self.turn()
             except Exception as error:
                 log(f"오류 {type(error).__name__}: {error}")
                 handled = 0
-            if not handled:
-                stop.wait(POLL_SECONDS)
+            if handled:
+                stale, idle_since = True, time.monotonic()
+                continue
+            # written once the queue has been quiet a while, so that a learner's next attempt does not wait for them
+            if stale and time.monotonic() - idle_since > SUMMARIES_AFTER_IDLE_SECONDS:
+                self.write_summaries()
+                stale = False
+            stop.wait(POLL_SECONDS)
 
 
 def application(grader: Grader, prefix: str):
@@ -342,6 +399,33 @@ def application(grader: Grader, prefix: str):
                        if e["state"] == "accepted"]
             self.finish({"waiting": waiting})
 
+    class Hint(Base):
+        """A hint held back from the release (``c.CourseRules.hints_unlock_after``): given once the caller has that
+        many graded attempts at the assignment. JSON ``{"hint": …}``, or 403 ``{"message": …}`` in Korean."""
+
+        def write_error(self, status_code, **kwargs):
+            reason = getattr(kwargs.get("exc_info", (None, None))[1], "log_message", None) or self._reason
+            self.finish({"message": reason})
+
+        @web.authenticated
+        def get(self, assignment, grade_id, level):
+            from hongong.exercise.items import read_items
+
+            student = self.current_user["name"]
+            source = grader.course / "solutions" / assignment / "items.toml"
+            if assignment not in grader.known_assignments() or not source.is_file():
+                raise web.HTTPError(404, "이 과제의 힌트가 없습니다.")
+            item = read_items(source).get(grade_id)
+            level = int(level)
+            if item is None or not 1 <= level <= len(item.hints):
+                raise web.HTTPError(404, "그런 힌트가 없습니다.")
+            taken = sum(e["state"] in ("accepted", "graded") for e in history_of(grader.attempts(), assignment, student))
+            needed = grader.rules.hints_unlock_after
+            if level > 1 and taken < needed:
+                raise web.HTTPError(403, f"힌트 {level}은(는) 채점을 {needed}번 받은 뒤에 열립니다(지금 {taken}번). "
+                                         "먼저 제출해 보고, 피드백을 읽은 다음 다시 청하세요.")
+            self.finish({"hint": item.hints[level - 1]})
+
     class Page(Base):
         @web.authenticated
         def get(self):
@@ -369,6 +453,7 @@ def application(grader: Grader, prefix: str):
         (prefix, Page),
         (prefix + "api/attempts", Attempts),
         (prefix + "api/queue", Queue),
+        (prefix + r"api/hints/([^/]+)/([^/]+)/([0-9]+)", Hint),
         (prefix + "oauth_callback", HubOAuthCallbackHandler),
     ], cookie_secret=os.urandom(32))
 
@@ -380,6 +465,7 @@ def main() -> int:
 
     from hongong.hub.place import COURSE_ID
 
+    os.umask(0o007)  # what it writes in the course is the instructors' group's (setgid folders) and nobody else's
     course = course_dir()
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     rules = CourseRules(config=config)
@@ -392,10 +478,19 @@ def main() -> int:
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/grader/")
     application(grader, prefix).listen(url.port, url.hostname)
     log(f"HTTP {url.hostname}:{url.port}{prefix}")
+
+    def stopping(number, frame):
+        stop.set()
+        grader.stop()
+        IOLoop.current().add_callback_from_signal(IOLoop.current().stop)
+
+    signal.signal(signal.SIGTERM, stopping)
+    signal.signal(signal.SIGINT, stopping)
     try:
         IOLoop.current().start()
     finally:
         stop.set()
+        grader.stop()
     return 0
 
 
