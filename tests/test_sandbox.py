@@ -152,6 +152,16 @@ def test_what_c_code_writes_to_the_kernels_stderr_stays_out_of_the_notebook_and_
     assert "printed" in answer["outputs"][1] and "warned" in answer["outputs"][1] and "to stderr" in answer["outputs"][1]
 
 
+def test_a_print_sent_in_pieces_is_one_output():
+    """What a print wrote, flushed in two messages (as ipykernel's timer does under load), is one output."""
+    answer = run("import sys, time\nsys.stdout.write('형식 맞음'); sys.stdout.flush(); time.sleep(0.5)\nprint()",
+                 "import sys\nprint('warned', file=sys.stderr)")
+    assert answer["status"] == "ok", answer
+    cells = nbformat.reads(answer["notebook"], as_version=4).cells
+    assert [(o.name, o.text) for o in cells[0].outputs] == [("stdout", "형식 맞음\n")]
+    assert [(o.name, o.text) for o in cells[1].outputs] == [("stderr", "warned\n")]
+
+
 def test_printing_100_mb_ends_with_output_too_large():
     answer = run("for _ in range(100):\n    print('x' * 1_000_000)")
     assert answer["status"] == "output-too-large", answer

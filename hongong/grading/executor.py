@@ -65,6 +65,22 @@ def limit_output_bytes(nb, max_cell: int, max_notebook: int) -> int:
     return removed
 
 
+def join_stream_outputs(nb) -> None:
+    """One stream output where the kernel sent several in a row (same cell, same stream): ipykernel sends what a print
+    wrote whenever its timer flushes, so under load ``print("x")`` can arrive as "x" and "\\n", and the same
+    submission would get different outputs, and different feedback, from one grading to the next."""
+    for cell in nb.cells:
+        joined = []
+        for output in cell.get("outputs", []):
+            if (output.output_type == "stream" and joined and joined[-1].output_type == "stream"
+                    and joined[-1].name == output.name):
+                joined[-1].text += output.text
+            else:
+                joined.append(output)
+        if "outputs" in cell:
+            cell.outputs = joined
+
+
 def _execute(request: dict, options: dict) -> dict:
     nb = nbformat.reads(request["notebook"], as_version=4)
     spec = request.get("answers")
@@ -74,8 +90,7 @@ def _execute(request: dict, options: dict) -> dict:
             f"__import__('hongong.exercise.answers').exercise.answers.export(globals(), __import__('json').loads({json.dumps(spec)!r}), "
             f"{folder!r})"))
     # The kernel's file descriptors 1 and 2 are not copied into the notebook (capture_fd_output): what C code such as
-    # TensorFlow's logger writes there arrives through a thread and lands in whichever cell runs at that moment, so
-    # the same submission would get different outputs, and different feedback, from one grading to the next.
+    # TensorFlow's logger writes there arrives through a thread, whenever it is read, in whichever cell runs then.
     # Python's print and warnings still reach their own cell.
     executor = Execute(timeout=options["timeout"], interrupt_on_timeout=options["interrupt_on_timeout"],
                        extra_arguments=["--IPKernelApp.capture_fd_output=False"])
@@ -91,6 +106,7 @@ def _execute(request: dict, options: dict) -> dict:
                 "message": f"노트북을 실행할 수 없습니다: {type(error).__name__}: {str(error)[:300]}"}
     if spec is not None:
         nb.cells.pop()  # the collecting cell: its outputs are not the learner's
+    join_stream_outputs(nb)
     removed = limit_output_bytes(nb, options["max_cell_output_bytes"], options["max_notebook_output_bytes"])
     if removed:
         return {"status": "output-too-large",
