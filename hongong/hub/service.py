@@ -6,7 +6,7 @@ write to but not list), writes the course directory and releases feedback. It ne
 
 Each turn (every ``POLL_SECONDS``):
 
-1. every folder in ``inbound/`` not yet in the attempts record (:mod:`hongong.grading.attempts`, on disk) is taken up,
+1. every folder in ``inbound/`` (:mod:`hongong.hub.inbound`) not yet in the attempts record (:mod:`hongong.grading.attempts`, on disk) is taken up,
    oldest first: its author must own it (a folder made in another learner's name is refused), its time is the
    folder's change time (which its author cannot set back), and the course's rules decide whether it is graded;
 2. a refused submission gets a feedback page that says why; an accepted one is copied (regular files only, none
@@ -17,18 +17,19 @@ Each turn (every ``POLL_SECONDS``):
    gradebook, feedback; one writer at a time, :func:`hongong.grading.classroom.course_lock`), in parallel;
 4. each page is released to the exchange under its submission's secret (nbgrader's ``notebook_hash``), so the
    learner's "Fetch Feedback" (nbgrader's ``fetch_feedback``, as the learner) finds it and nobody else can;
-5. with ``counts = "best"``, if the new attempt is not the best, the best one goes back into the gradebook.
+5. with ``counts = "best"``, if the new attempt is not the best, the best one goes back into the gradebook;
+6. once the queue has been quiet for ``SUMMARIES_AFTER_IDLE_SECONDS``, ``grades/*.csv`` and the report are written again
+   (not after every submission: a learner's next attempt should not wait for them).
 
-HTTP (``/services/grader/``, through the hub; a token or the hub's login): ``api/attempts`` is the caller's own record
-(an instructor may add ``?student=``), ``api/queue`` is for instructors only, and the page ``/services/grader/`` shows
-a learner their attempts in Korean.
+HTTP (:mod:`hongong.hub.web`, ``/services/grader/``, through the hub; a token or the hub's login): ``api/attempts`` is the caller's own record
+(an instructor may add ``?student=``), ``api/queue`` is for instructors only, ``api/hints/<assignment>/<grade id>/<level>``
+gives a hint held back from the release once the caller has enough graded attempts, and the page ``/services/grader/``
+shows a learner their attempts in Korean.
 """
 
 from __future__ import annotations
 
-import html
 import os
-import pwd
 import shutil
 import signal
 import subprocess
@@ -39,7 +40,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from hongong.grading.attempts import REFUSAL_KO, CourseRules, history_of, read_attempts, write_attempts
-from hongong.grading.status import STATUS_KO
+from hongong.hub.inbound import Submission, copy_regular_files
 from hongong.hub.place import course_dir, exchange_dir
 
 POLL_SECONDS = 1.0
@@ -51,69 +52,6 @@ MAX_FILES, MAX_BYTES = 100, 50 * 2**20  # a submission folder: an assignment's n
 
 def log(message: str) -> None:
     print(f"[grader {datetime.now().strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-class Submission:
-    """One folder of the exchange's inbound: ``<student>+<assignment>+<timestamp>+<random>``."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.id = folder.name
-        parts = folder.name.split("+")
-        self.student, self.assignment = (parts[0], parts[1]) if len(parts) == 4 else ("", "")
-        status = folder.lstat()
-        self.owner = status.st_uid
-        self.time = datetime.fromtimestamp(status.st_ctime, timezone.utc)
-
-    def uploader(self) -> str:
-        """The account that made the folder (whatever its name says)."""
-        try:
-            return pwd.getpwuid(self.owner).pw_name
-        except KeyError:
-            return f"uid-{self.owner}"
-
-    def author_problem(self) -> str | None:
-        """Why this folder cannot be taken as its named author's submission, or None."""
-        if not self.student or not self.folder.is_dir() or self.folder.is_symlink():
-            return "이름이 nbgrader의 제출 폴더 형식이 아닙니다"
-        try:
-            uid = pwd.getpwnam(self.student).pw_uid
-        except KeyError:
-            return f"{self.student}은(는) 이 컴퓨터의 사용자가 아닙니다"
-        if uid != self.owner:
-            return f"폴더의 주인이 {self.student}이(가) 아닙니다"
-        return None
-
-
-def copy_regular_files(source: Path, target: Path) -> list[str]:
-    """Copy the regular files at the top of ``source`` into a fresh ``target``, following no link; return problems."""
-    problems, count, total = [], 0, 0
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    for entry in sorted(os.scandir(source), key=lambda e: e.name):
-        if not entry.is_file(follow_symlinks=False):
-            problems.append(f"{entry.name}: 일반 파일이 아니라서 받지 않았습니다")
-            continue
-        count += 1
-        if count > MAX_FILES:
-            problems.append(f"파일이 {MAX_FILES}개를 넘어 나머지는 받지 않았습니다")
-            break
-        try:
-            descriptor = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
-        except OSError as error:
-            problems.append(f"{entry.name}: 열 수 없습니다({error.strerror})")
-            continue
-        with os.fdopen(descriptor, "rb") as handle, open(target / entry.name, "wb") as copy:
-            while chunk := handle.read(2**20):
-                total += len(chunk)
-                if total > MAX_BYTES:
-                    break
-                copy.write(chunk)
-        if total > MAX_BYTES:
-            problems.append(f"파일이 모두 {MAX_BYTES // 2**20} MB를 넘어 나머지는 받지 않았습니다")
-            (target / entry.name).unlink()
-            break
-    return problems
 
 
 class Grader:
@@ -366,98 +304,6 @@ class Grader:
             stop.wait(POLL_SECONDS)
 
 
-def application(grader: Grader, prefix: str):
-    from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
-    from tornado import web
-
-    class Base(HubOAuthenticated, web.RequestHandler):
-        def check_xsrf_cookie(self):
-            pass  # GET only
-
-        def student(self) -> str:
-            user = self.current_user
-            asked = self.get_argument("student", user["name"])
-            if asked != user["name"] and not user.get("admin"):
-                raise web.HTTPError(403, "다른 학습자의 기록은 볼 수 없습니다.")
-            return asked
-
-    class Attempts(Base):
-        @web.authenticated
-        def get(self):
-            student = self.student()
-            mine = {assignment: [{k: v for k, v in e.items() if k not in ("id", "problems")} for e in learners[student]]
-                    for assignment, learners in grader.attempts().items() if student in learners}
-            self.finish({"student": student, "attempts": mine})
-
-    class Queue(Base):
-        @web.authenticated
-        def get(self):
-            if not self.current_user.get("admin"):
-                raise web.HTTPError(403, "강사만 볼 수 있습니다.")
-            waiting = [{"assignment": a, "student": s, "submitted": e["submitted"]} for a, learners in
-                       grader.attempts().items() for s, history in learners.items() for e in history
-                       if e["state"] == "accepted"]
-            self.finish({"waiting": waiting})
-
-    class Hint(Base):
-        """A hint held back from the release (``c.CourseRules.hints_unlock_after``): given once the caller has that
-        many graded attempts at the assignment. JSON ``{"hint": …}``, or 403 ``{"message": …}`` in Korean."""
-
-        def write_error(self, status_code, **kwargs):
-            reason = getattr(kwargs.get("exc_info", (None, None))[1], "log_message", None) or self._reason
-            self.finish({"message": reason})
-
-        @web.authenticated
-        def get(self, assignment, grade_id, level):
-            from hongong.exercise.items import read_items
-
-            student = self.current_user["name"]
-            source = grader.course / "solutions" / assignment / "items.toml"
-            if assignment not in grader.known_assignments() or not source.is_file():
-                raise web.HTTPError(404, "이 과제의 힌트가 없습니다.")
-            item = read_items(source).get(grade_id)
-            level = int(level)
-            if item is None or not 1 <= level <= len(item.hints):
-                raise web.HTTPError(404, "그런 힌트가 없습니다.")
-            taken = sum(e["state"] in ("accepted", "graded") for e in history_of(grader.attempts(), assignment, student))
-            needed = grader.rules.hints_unlock_after
-            if level > 1 and taken < needed:
-                raise web.HTTPError(403, f"힌트 {level}은(는) 채점을 {needed}번 받은 뒤에 열립니다(지금 {taken}번). "
-                                         "먼저 제출해 보고, 피드백을 읽은 다음 다시 청하세요.")
-            self.finish({"hint": item.hints[level - 1]})
-
-    class Page(Base):
-        @web.authenticated
-        def get(self):
-            student = self.student()
-            rows = []
-            for assignment, learners in sorted(grader.attempts().items()):
-                for entry in learners.get(student, []):
-                    state = {"accepted": "채점 중", "refused": "받지 않음", "ignored": "받지 않음"}.get(
-                        entry["state"], STATUS_KO.get(entry.get("status", ""), entry["state"]))
-                    why = REFUSAL_KO.get(entry.get("reason", ""), "")
-                    score = "" if entry.get("score") is None else f"{entry['score']:g}"
-                    rows.append("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in (
-                        assignment, entry.get("attempt", ""), entry["submitted"][:19].replace("T", " "), state, score,
-                        "예" if entry.get("counted") else "", why)) + "</tr>")
-            self.set_header("Content-Type", "text/html; charset=utf-8")
-            self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-            self.finish(f"""<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>제출 기록</title>
-<style>body{{font-family:sans-serif;margin:2em}}td,th{{border:1px solid #ccc;padding:.3em .6em}}table{{border-collapse:collapse}}</style>
-</head><body><h1>{html.escape(student)}의 제출 기록</h1>
-<table><tr><th>과제</th><th>시도</th><th>제출 시각 (UTC)</th><th>상태</th><th>점수</th><th>성적에 들어감</th><th>받지 않은 이유</th></tr>
-{''.join(rows) or '<tr><td colspan="7">아직 제출한 과제가 없습니다.</td></tr>'}</table>
-<p>피드백은 JupyterLab의 Nbgrader → Assignment List에서 Fetch Feedback으로 받습니다.</p></body></html>""")
-
-    return web.Application([
-        (prefix, Page),
-        (prefix + "api/attempts", Attempts),
-        (prefix + "api/queue", Queue),
-        (prefix + r"api/hints/([^/]+)/([^/]+)/([0-9]+)", Hint),
-        (prefix + "oauth_callback", HubOAuthCallbackHandler),
-    ], cookie_secret=os.urandom(32))
-
-
 def main() -> int:
     from tornado.ioloop import IOLoop
     from traitlets.config.loader import PyFileConfigLoader
@@ -476,6 +322,8 @@ def main() -> int:
     worker.start()
     url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:8003"))
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/grader/")
+    from hongong.hub.web import application
+
     application(grader, prefix).listen(url.port, url.hostname)
     log(f"HTTP {url.hostname}:{url.port}{prefix}")
 
