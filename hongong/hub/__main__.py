@@ -51,6 +51,19 @@ def write_users_configuration(course: Path) -> None:
     for folder in (learner, instructor):
         os.chmod(folder, 0o755)
         os.chmod(folder / "nbgrader_config.py", 0o644)
+    # nbgrader's Assignment List (its server extension) reads the exchange's settings from the server's root folder
+    # (the home), not from JUPYTER_CONFIG_PATH: each learner's home gets the same file, owned by root, read-only.
+    import pwd
+
+    from hongong.hub.users import learners
+
+    for name in learners():
+        home = Path(pwd.getpwnam(name).pw_dir)
+        if home.is_dir():
+            target = home / "nbgrader_config.py"
+            target.unlink(missing_ok=True)
+            target.write_text((learner / "nbgrader_config.py").read_text())
+            os.chmod(target, 0o644)
 
 
 def prepare() -> Path:
