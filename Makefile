@@ -19,14 +19,16 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 SYSTEM_PACKAGES := fonts-nanum chromium bubblewrap
 ASSIGNMENTS := ch07-1 ch07-2 ch07-3
 BOOK_FLAGS := --warningiserror --keep-going
+PROXY_VERSION := 5.3.0
+ROSTER ?= roster.csv
 
 .DEFAULT_GOAL := help
-.PHONY: help setup venv system-packages data book html test test-quick bench bench-build bench-autograde bench-class bench-scale release collect grade export lab lab-instructor clean
+.PHONY: help setup venv system-packages data proxy hub hub-users hub-release book html test test-quick bench bench-build bench-autograde bench-class bench-scale bench-hub release collect grade export lab lab-instructor clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: venv system-packages data ## virtual environment, system packages and data (what book and test share)
+setup: venv system-packages data proxy ## virtual environment, system packages, data and the hub's proxy (what book and test share)
 
 venv: $(VENV)/.installed ## create .venv and install requirements.txt and the hongong package
 
@@ -38,6 +40,12 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 system-packages: venv ## install the Debian packages (Korean font; Chromium for the browser tests; bwrap for grading), as root
 	@$(BIN)/python -m hongong system-packages $(SYSTEM_PACKAGES)
+
+proxy: .hub/proxy/node_modules/.bin/configurable-http-proxy ## JupyterHub's proxy from the npm registry, into .hub/proxy
+
+.hub/proxy/node_modules/.bin/configurable-http-proxy: | venv
+	@command -v npm >/dev/null || $(BIN)/python -m hongong system-packages npm  # Debian's npm (and nodejs) if missing
+	npm install --prefix .hub/proxy --no-audit --no-fund --loglevel=error configurable-http-proxy@$(PROXY_VERSION)
 
 data: venv ## put Fashion-MNIST in Keras's cache (.keras/), offline, and verify it
 	@$(BIN)/python -m hongong data
@@ -55,7 +63,7 @@ test: setup ## set up everything, then run all tests (the book build among them)
 test-quick: setup ## the tests that take seconds (skips building the book)
 	$(BIN)/python -m pytest -m "not slow"
 
-bench: bench-build bench-autograde bench-class bench-scale ## run the benchmarks below
+bench: bench-build bench-autograde bench-class bench-scale bench-hub ## run the benchmarks below
 
 bench-build: setup ## print build times: cold, warm, and the chapters' pure execution
 	$(BIN)/python benchmarks/build_time.py
@@ -68,6 +76,9 @@ bench-class: setup ## print a class's grading time (make grade): per submission,
 
 bench-scale: setup ## print a class graded serially, in parallel and on Dask; sandbox overhead; projection (LEARNERS=30)
 	$(BIN)/python benchmarks/scale_time.py $(LEARNERS) $(REPEATS)
+
+bench-hub: setup ## print Submit-to-feedback latency on a real hub: alone (p50/p95) and LEARNERS=10 within a minute (root)
+	$(BIN)/python benchmarks/hub_latency.py $(LEARNERS) $(REPEATS)
 
 release: setup ## regenerate exercises/ (student release) from solutions/ with nbgrader
 	@for assignment in $(ASSIGNMENTS); do $(BIN)/nbgrader generate_assignment $$assignment --force --log-level=WARN || exit 1; done
@@ -89,6 +100,16 @@ lab: setup ## the learner's JupyterLab: nbgrader's Validate button and Assignmen
 
 lab-instructor: setup ## the instructor's JupyterLab: formgrader (with a CSP), Create Assignment, every nbgrader tool
 	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) --config=$(CURDIR)/jupyter_server_config.py
+
+hub-users: setup ## learners (and the instructor) as system users from a roster CSV (ROSTER=roster.csv INSTRUCTOR=…), as root
+	$(BIN)/python -m hongong.hub users $(ROSTER) $(if $(INSTRUCTOR),--instructor $(INSTRUCTOR))
+
+hub: setup ## the class's JupyterHub on 127.0.0.1:8000 with the grading service (as root; Ctrl+C stops both)
+	$(BIN)/python -m hongong.hub start
+
+hub-release: setup ## release an assignment to the hub's exchange (ASSIGNMENT=ch07-1)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make hub-release ASSIGNMENT=ch07-1"; exit 2; }
+	$(BIN)/python -m hongong.hub release $(ASSIGNMENT)
 
 clean: ## remove the built book and its execution cache (keeps .venv and .keras)
 	rm -rf _build

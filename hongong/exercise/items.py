@@ -16,6 +16,10 @@ Format (TOML)::
     section_title = "모델 파라미터 세기"      # the heading as the book shows it
     hints = ["the concept", "the step"]    # at least two, never the answer
     # chapter = "chapters/…"               # only if this item's section is in another chapter
+
+On a class hub whose rules unlock hints after graded attempts (``c.CourseRules.hints_unlock_after``), the released
+copy keeps only the first hint of each item and says how many are held back (``hints_held = 1``); the learner's
+kernel asks the grading service for those (:func:`hongong.exercise.hints.hint`). :func:`withhold_hints` writes it.
 """
 
 from __future__ import annotations
@@ -36,6 +40,11 @@ class Item:
     section: str
     section_title: str
     hints: tuple[str, ...]
+    held: int = 0  # hints withheld from this copy (the grading service gives them once unlocked)
+
+    @property
+    def levels(self) -> int:
+        return len(self.hints) + self.held
 
     def link(self, book_url: str) -> str:
         """The address of the item's section in the book at ``book_url`` (no trailing slash needed)."""
@@ -52,11 +61,30 @@ def read_items(path: Path) -> dict[str, Item]:
         if missing or not chapter:
             raise ValueError(f"{path}: item {grade_id} has no {', '.join(missing or ['chapter'])}")
         hints = tuple(entry["hints"])
-        if len(hints) < 2 or not all(isinstance(h, str) and h.strip() for h in hints):
+        held = entry.get("hints_held", 0)
+        if (type(held) is not int or held < 0 or len(hints) + held < 2 or not hints
+                or not all(isinstance(h, str) and h.strip() for h in hints)):
             raise ValueError(f"{path}: item {grade_id} needs at least two hints (the concept, then the step)")
         items[grade_id] = Item(grade_id, entry["name"], entry["title"], chapter, entry["section"],
-                               entry["section_title"], hints)
+                               entry["section_title"], hints, held)
     return items
+
+
+def withhold_hints(text: str, keep: int = 1) -> str:
+    """An ``items.toml`` with only the first ``keep`` hints of each item and ``hints_held`` for the rest."""
+    import json
+
+    data = tomllib.loads(text)
+    lines = [f"# 힌트 {keep}개만 실었습니다. 다음 힌트는 채점을 받은 뒤 hint()가 채점 서비스에서 받아 옵니다.",
+             f"chapter = {json.dumps(data['chapter'], ensure_ascii=False)}"]
+    for grade_id, entry in data.get("items", {}).items():
+        lines += ["", f"[items.{grade_id}]"]
+        for key, value in entry.items():
+            if key != "hints":
+                lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+        lines.append(f"hints = {json.dumps(entry['hints'][:keep], ensure_ascii=False)}")
+        lines.append(f"hints_held = {len(entry['hints'][keep:])}")
+    return "\n".join(lines) + "\n"
 
 
 def find_item(items: dict[str, Item], key: str) -> Item | None:

@@ -12,7 +12,7 @@ Run in the course directory (the repository root); ``make grade`` does it.
 import sys
 from pathlib import Path
 
-from hongong.grading.classroom import UnknownStudent, grade
+from hongong.grading.classroom import UnknownStudent, course_lock, grade
 from hongong.grading.export import export
 from hongong.grading.report import report
 from hongong.grading.sandbox import SandboxUnavailable
@@ -38,7 +38,8 @@ def main(argv: list[str]) -> int:
         options += ["--ExecuteInScratch.sandbox=False"] if known.no_sandbox else []
         assignments = known.assignments or sorted(p.name for p in (course / "exercises").iterdir() if p.is_dir())
         try:
-            status = grade(course, assignments, options, only=known.student)
+            with course_lock(course):
+                status = grade(course, assignments, options, only=known.student)
         except SandboxUnavailable as error:
             print(f"채점하지 않았습니다: {error}", file=sys.stderr)
             return 3

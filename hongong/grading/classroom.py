@@ -33,6 +33,7 @@ the sandbox should make this impossible, the guard also covers ``--no-sandbox`` 
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 import warnings
@@ -49,6 +50,23 @@ from hongong.grading.report import report
 from hongong.grading.sandbox import check as check_sandbox
 from hongong.grading.status import STATUS_KO, read_status, write_status
 from hongong.grading.workers import ClassGrading, Executions
+
+
+@contextlib.contextmanager
+def course_lock(course: Path, say=print):
+    """One grading run at a time per course (``make grade`` by hand and the hub's grading service): the second waits."""
+    import fcntl
+
+    with open(course / ".grading.lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say("다른 채점이 끝나기를 기다립니다(.grading.lock).")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class UnknownStudent(ValueError):
@@ -199,8 +217,9 @@ def grade(course: Path, assignments: list[str], options: list[str] = (), say=pri
         progress.close()
         if executions is not None:
             executions.close()
-    export(course)
-    report(course)
+    if settings.summaries:
+        export(course)
+        report(course)
     say(summary(status, assignments, time.perf_counter() - start))
     return status
 

@@ -47,6 +47,7 @@ class GradesExport(ExportPlugin):
                 overall[row["student_id"]] |= {f"{assignment}_status": row["status"], f"{assignment}_score": row["score"]}
             self.log.info("Exported %s (%d learners) to %s", assignment, len(rows), folder / f"{assignment}.csv")
         self.write_item_titles(folder, assignments, gradebook)
+        write_attempts_table(course, folder)
         columns = ["student_id"] + [f"{a}_{c}" for a in assignments for c in ("status", "score")] + ["total"]
         for row in overall.values():
             scores = [row.get(f"{a}_score") for a in assignments]
@@ -129,6 +130,28 @@ def no_formulas(row: dict) -> dict:
     advice for CSV injection). Numbers stay numbers; learner ids and messages are text."""
     return {key: f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
             for key, value in row.items()}
+
+
+ATTEMPT_COLUMNS = ["assignment", "student_id", "attempt", "submitted", "state", "status", "score", "counted", "reason"]
+
+
+def write_attempts_table(course: Path, folder: Path) -> None:
+    """``grades/attempts.csv``: every submission the hub's grading service took up (time, state, status, score, and
+    which one counts), from ``grades/attempts.json``; not written for a course without a hub."""
+    from hongong.grading.attempts import read_attempts
+
+    record = read_attempts(course)
+    if not record:
+        return
+    with open(folder / "attempts.csv", "w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, ATTEMPT_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for assignment, learners in sorted(record.items()):
+            for student, history in sorted(learners.items()):
+                writer.writerows(no_formulas({**entry, "assignment": assignment, "student_id": student,
+                                              "attempt": entry.get("attempt", ""), "score": entry.get("score", ""),
+                                              "counted": entry.get("counted", ""), "reason": entry.get("reason", "")})
+                                 for entry in history)
 
 
 def export(course: Path) -> None:

@@ -57,11 +57,28 @@ def item_rows(cells: list[dict], items: dict, entry: dict, book_url: str, anchor
 
 
 def summary(assignment: str, student: str, rows: list[dict], score, max_score, rule: HintRule, problem: str = "",
-            late_penalty: float = 0) -> dict:
+            late_penalty: float = 0, attempts: str = "", refused: str = "") -> dict:
     """``resources["hongong"]`` for the template."""
     return {"assignment": assignment, "student": student, "items": rows, "by_id": {r["grade_id"]: r for r in rows},
             "score": score if score == "-" else points(score), "max_score": points(max_score), "late_penalty": points(late_penalty) if late_penalty else "",
-            "problem": problem, "hint_rule": rule.sentence()}
+            "problem": problem, "hint_rule": rule.sentence(), "attempts": attempts, "refused": refused}
+
+
+def attempts_sentence(parent, course: Path, assignment: str, student: str) -> str:
+    """What the feedback says about attempts (hub only): the attempt in ``submitted/`` found in the record by its
+    submission secret, and the rules as they stood when it was graded; "" where there is no record (``make grade``
+    of an LMS download)."""
+    from hongong.grading.attempts import CourseRules, history_of, read_attempts
+
+    history = history_of(read_attempts(course), assignment, student)
+    secret = course / "submitted" / student / assignment / "submission_secret.txt"
+    if not history or not secret.is_file():
+        return ""
+    for index, entry in enumerate(history):
+        kept = course / "attempts" / assignment / student / entry["id"] / "submission_secret.txt"
+        if kept.is_file() and kept.read_bytes() == secret.read_bytes():
+            return CourseRules(parent=parent).sentence(history[:index + 1], entry)
+    return ""
 
 
 def local_book(coursedir) -> str:
@@ -92,7 +109,9 @@ class ItemsTable(Preprocessor):
         rows = item_rows(cells, source_items(coursedir, names["assignment"]), entry, self.book_url or local_book(coursedir))
         resources["hongong"] = summary(names["assignment"], names["student"], rows, names.get("score", 0),
                                        names.get("max_score", 0), HintRule(parent=self),
-                                       late_penalty=names.get("late_penalty", 0))
+                                       late_penalty=names.get("late_penalty", 0),
+                                       attempts=attempts_sentence(self, Path(coursedir.root), names["assignment"],
+                                                                  names["student"]))
         return nb, resources
 
 
@@ -121,7 +140,7 @@ def write_ungradable_feedback(api, assignment: str, student: str, entry: dict) -
         problem = f"{REASON_KO.get(entry.get('reason', ''), entry.get('reason', ''))} - {entry.get('message', '')}"
         resources = {"nbgrader": {"notebook": notebook, "assignment": assignment, "student": student},
                      "hongong": summary(assignment, student, rows, "-", sum(c["points"] for c in cells), HintRule(parent=api),
-                                        problem=problem)}
+                                        problem=problem, attempts=attempts_sentence(api, course, assignment, student))}
         converter = GenerateFeedback(coursedir=coursedir, parent=api)  # its config: the template and its CSS
         exporter = converter.exporter_class(parent=converter, config=converter.config)
         page, _ = exporter.from_notebook_node(nbformat.v4.new_notebook(), resources)
@@ -130,3 +149,26 @@ def write_ungradable_feedback(api, assignment: str, student: str, entry: dict) -
         path.write_text(page, encoding="utf-8")
         written.append(path)
     return written
+
+
+def refusal_page(course: Path, assignment: str, student: str, notebook: str, reason: str, rules, history: list[dict],
+                 entry: dict) -> str:
+    """The page a refused submission gets (hub only): why, and the attempts so far; no item is graded."""
+    from hongong.grading.gradebook import nbgrader_api
+    from nbgrader.converters import GenerateFeedback
+
+    api = nbgrader_api(course)
+    released = nbformat.read(course / "exercises" / assignment / f"{notebook}.ipynb", as_version=4)
+    cells = [{"grade_id": c.metadata.nbgrader["grade_id"], "points": c.metadata.nbgrader.get("points", 0),
+              "score": None, "manual": bool(c.metadata.nbgrader.get("solution"))}
+             for c in released.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    setting = ItemsTable(parent=api)
+    rows = item_rows(cells, source_items(api.coursedir, assignment), {"status": "failed", "reason": "refused"},
+                     setting.book_url or local_book(api.coursedir), anchors=False)
+    resources = {"nbgrader": {"notebook": notebook, "assignment": assignment, "student": student},
+                 "hongong": summary(assignment, student, rows, "-", sum(c["points"] for c in cells), HintRule(parent=api),
+                                    attempts=rules.sentence(history, entry), refused=reason)}
+    converter = GenerateFeedback(coursedir=api.coursedir, parent=api)
+    exporter = converter.exporter_class(parent=converter, config=converter.config)
+    page, _ = exporter.from_notebook_node(nbformat.v4.new_notebook(), resources)
+    return page

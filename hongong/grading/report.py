@@ -95,10 +95,39 @@ def report(course: Path) -> Path:
     lines.append(STATISTICS_KO)
     for assignment, rows in tables.items():
         lines.extend(statistics_html(assignment, rows, statistics[assignment], title_errors[assignment]))
+    lines.extend(attempts_html(course))
     lines.append("<p><img src='report.png' alt='과제별 점수 분포, 문항별 정답률, 문항 난이도와 변별도' "
                  "style='max-width:100%'></p></html>")
     (folder / "report.html").write_text("\n".join(lines), encoding="utf-8")
     return png
+
+
+def attempts_html(course: Path) -> list[str]:
+    """Every submission the hub's grading service took up (grades/attempts.json), per assignment and learner; nothing
+    for a course graded from LMS downloads."""
+    from hongong.grading.attempts import REFUSAL_KO, read_attempts
+    from hongong.grading.status import REASON_KO
+
+    record = read_attempts(course)
+    if not record:
+        return []
+    state_ko = {"accepted": "채점 대기", "refused": "받지 않음", "ignored": "무시(남의 이름)"}
+    lines = ["<h2>시도 (JupyterHub 채점 서비스)</h2><p>채점 서비스가 받은 제출 전부입니다. "
+             "<b>성적</b>에 표시한 시도의 점수가 성적부에 있습니다.</p>"]
+    for assignment, learners in sorted(record.items()):
+        rows = []
+        for student, history in sorted(learners.items()):
+            for entry in history:
+                state = state_ko.get(entry["state"]) or STATUS_KO.get(entry.get("status", ""), entry["state"])
+                why = REFUSAL_KO.get(entry.get("reason", ""), "") or REASON_KO.get(entry.get("status_reason", ""), "")
+                score = "" if entry.get("score") is None else f"{entry['score']:g}"
+                cells = (student, entry.get("attempt", ""), entry.get("submitted", "")[:19].replace("T", " "), state, score,
+                         "✔" if entry.get("counted") else "", why)
+                rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
+        lines.append(f"<h3>{html.escape(assignment)}</h3><table border='1' cellpadding='4'><tr><th>학습자</th><th>시도</th>"
+                     "<th>제출 시각 (UTC)</th><th>상태</th><th>점수</th><th>성적</th><th>이유</th></tr>" + "".join(rows)
+                     + "</table>")
+    return lines
 
 
 def item_titles(course: Path, assignment: str) -> tuple[dict[str, str], str]:

@@ -19,6 +19,8 @@ class ClassGrading(Configurable):
     jobs = Integer(0, help="Submissions executed at once; 0: one per core.").tag(config=True)
     dask = Bool(False, help="Execute on Dask: a LocalCluster of `jobs` workers, or the cluster at `scheduler`.").tag(config=True)
     scheduler = Unicode("", help="Address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies dask).").tag(config=True)
+    summaries = Bool(True, help="Write grades/*.csv and the report after grading (the hub's grading service turns this "
+                     "off per submission and writes them when its queue is empty).").tag(config=True)
 
 
 def unauthenticated(address: str) -> bool:

@@ -1,0 +1,87 @@
+"""Print how long a learner waits on the class hub, from Submit to feedback they can fetch.
+
+    make bench-hub        (or, as root: .venv/bin/python benchmarks/hub_latency.py [LEARNERS] [SINGLES]; 10 and 5)
+
+A real JupyterHub on 127.0.0.1 with the grading service (tests/hub_class.py: system users, nbgrader's exchange), the
+ch07-1 solution handed in (so every submission trains its model). Latency = from the end of the learner's
+``nbgrader submit`` to the moment their ``nbgrader fetch_feedback`` gets the page (polled every second).
+
+1. One submission at a time on an idle machine, SINGLES times: p50 and p95 against the targets (30 s and 90 s).
+2. LEARNERS learners submitting within one minute (evenly spread): the distribution, and how many waited in the queue.
+"""
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from class_submissions import CLASS  # noqa: E402
+from hub_class import Hub  # noqa: E402
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
+
+
+def wait_for_feedback(hub: Hub, user: str, pages_before: int, submitted: float) -> float:
+    while True:
+        pages = hub.feedback(user, "ch07-1")
+        if len(pages) > pages_before:
+            return time.perf_counter() - submitted
+        time.sleep(1)
+
+
+def submit_and_wait(hub: Hub, user: str, notebook, results: dict) -> None:
+    before = len(hub.feedback(user, "ch07-1")) if (Path(f"/home/{user}") / "ch07-1").exists() else 0
+    hub.hand_in(user, "ch07-1", notebook)
+    results[user] = wait_for_feedback(hub, user, before, time.perf_counter())
+
+
+def describe(name: str, values: list[float]) -> str:
+    return (f"{name}: n={len(values)}  min {min(values):.1f} s  p50 {percentile(values, 0.5):.1f} s  "
+            f"p95 {percentile(values, 0.95):.1f} s  max {max(values):.1f} s")
+
+
+def main() -> None:
+    learners = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    singles = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    names = [f"hgb-{k:02d}" for k in range(learners)]
+    hub = Hub(names, "hgb-teacher")
+    notebook = CLASS[("perfect", "ch07-1")].make()
+    try:
+        started = time.perf_counter()
+        hub.start()
+        print(f"hub started in {time.perf_counter() - started:.1f} s (JupyterHub, proxy, grading service)")
+        hub.run(sys.executable, "-m", "hongong.hub", "release", "ch07-1")
+        alone = []
+        for k in range(singles):
+            results = {}
+            submit_and_wait(hub, names[k % learners], notebook, results)
+            alone.append(results[names[k % learners]])
+            print(f"  alone {k + 1}: {alone[-1]:.1f} s")
+            time.sleep(1.1)
+        print(describe("one submission, idle machine", alone)
+              + f"   (targets: p50 <= 30 s, p95 <= 90 s: {'met' if percentile(alone, .5) <= 30 and percentile(alone, .95) <= 90 else 'NOT met'})")
+        results, threads = {}, []
+        spacing = 60 / learners
+        for k, name in enumerate(names):
+            thread = threading.Thread(target=submit_and_wait, args=(hub, name, notebook, results))
+            thread.start()
+            threads.append(thread)
+            time.sleep(spacing)
+        for thread in threads:
+            thread.join()
+        waits = [results[name] for name in names]
+        print(describe(f"{learners} learners within one minute", waits))
+        print("  per learner: " + ", ".join(f"{name[-2:]} {results[name]:.0f} s" for name in names))
+        print(hub.log_text().count("채점 끝 0"), "grading commands ran (one per batch: learners waiting together are graded together)")
+    finally:
+        hub.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""The class hub's command line (as root; ``make hub`` runs ``prepare`` and ``start``):
+
+    python -m hongong.hub users ROSTER.csv [--instructor NAME]   learners and the instructor as system users
+    python -m hongong.hub prepare                                  folders, users' configuration, permissions, proxy
+    python -m hongong.hub release ASSIGNMENT                       release to the exchange (nbgrader release_assignment)
+    python -m hongong.hub start                                    prepare, then run JupyterHub (Ctrl+C stops it)
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from hongong.hub.place import (COURSE_ID, REPOSITORY, close_course, course_dir, exchange_dir, hub_dir, open_path_to,
+                               runtime_paths, state_dir)
+
+PROXY_VERSION = "5.3.0"  # the Makefile's PROXY_VERSION
+
+
+def proxy_dir() -> Path:
+    return REPOSITORY / ".hub" / "proxy"
+
+
+def proxy_command() -> Path:
+    return proxy_dir() / "node_modules" / ".bin" / "configurable-http-proxy"
+
+
+def install_proxy() -> None:
+    """configurable-http-proxy from the npm registry into .hub/proxy (once)."""
+    if proxy_command().exists():
+        return
+    proxy_dir().mkdir(parents=True, exist_ok=True)
+    subprocess.run(["npm", "install", "--prefix", str(proxy_dir()), "--no-audit", "--no-fund", "--loglevel=error",
+                    f"configurable-http-proxy@{PROXY_VERSION}"], check=True)
+
+
+def write_users_configuration(course: Path) -> None:
+    exchange = exchange_dir()
+    common = (f"c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = {COURSE_ID!r}\n"
+              f"c.Exchange.root = {str(exchange)!r}\nc.Exchange.path_includes_course = False\n")
+    learner = hub_dir() / "learner-config"
+    learner.mkdir(parents=True, exist_ok=True)
+    (learner / "nbgrader_config.py").write_text("# written by python -m hongong.hub prepare: the course's exchange\n" + common)
+    instructor = hub_dir() / "instructor-config"
+    instructor.mkdir(parents=True, exist_ok=True)
+    (instructor / "nbgrader_config.py").write_text(
+        "# written by python -m hongong.hub prepare: formgrader on the course directory\n" + common
+        + f"c.CourseDirectory.root = {str(course)!r}\n")
+    for folder in (learner, instructor):
+        os.chmod(folder, 0o755)
+        os.chmod(folder / "nbgrader_config.py", 0o644)
+    # nbgrader's Assignment List (its server extension) reads the exchange's settings from the server's root folder
+    # (the home), not from JUPYTER_CONFIG_PATH: each learner's home gets the same file, owned by root, read-only.
+    import pwd
+
+    from hongong.hub.users import learners
+
+    for name in learners():
+        home = Path(pwd.getpwnam(name).pw_dir)
+        if home.is_dir():
+            target = home / "nbgrader_config.py"
+            target.unlink(missing_ok=True)
+            target.write_text((learner / "nbgrader_config.py").read_text())
+            os.chmod(target, 0o644)
+
+
+def prepare() -> Path:
+    course = course_dir()
+    hub_dir().mkdir(parents=True, exist_ok=True)
+    os.chmod(hub_dir(), 0o755)
+    state_dir().mkdir(parents=True, exist_ok=True)
+    os.chmod(state_dir(), 0o700)
+    exchange_dir().mkdir(parents=True, exist_ok=True)
+    os.chmod(exchange_dir(), 0o755)
+    write_users_configuration(course)
+    opened = [p for path in [*runtime_paths(), exchange_dir(), hub_dir() / "learner-config", REPOSITORY / "jupyter_learner"]
+              for p in open_path_to(path)]
+    closed = close_course(course)
+    if opened:
+        print("사용자 서버가 지나갈 수 있게 x 권한을 더한 폴더: " + ", ".join(map(str, opened)))
+    if closed:
+        print(f"학습자가 읽을 수 없게 권한을 거둔 강사 전용 파일: {len(closed)}개")
+    install_proxy()
+    return course
+
+
+def release(assignment: str) -> int:
+    """nbgrader's release_assignment to the hub's exchange; with hints unlocked by attempts, the released items.toml
+    keeps only each item's first hint (the grading service gives the others)."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from hongong.exercise.items import ITEMS_FILE, withhold_hints
+    from hongong.grading.attempts import CourseRules
+
+    course = course_dir()
+    done = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "release_assignment", assignment, "--force",
+                           f"--Exchange.root={exchange_dir()}", f"--CourseDirectory.course_id={COURSE_ID}"],
+                          cwd=course, env=dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}"))
+    rules = CourseRules(config=PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config())
+    released = exchange_dir() / COURSE_ID / "outbound" / assignment / ITEMS_FILE
+    if done.returncode == 0 and rules.hints_unlock_after and released.is_file():
+        released.write_text(withhold_hints(released.read_text(encoding="utf-8")), encoding="utf-8")
+        print(f"힌트: 문항마다 첫 힌트만 내보냈습니다. 나머지는 채점을 {rules.hints_unlock_after}번 받은 뒤에 열립니다.")
+    return done.returncode
+
+
+def main(argv: list[str]) -> int:
+    command, *args = argv or ["help"]
+    if os.geteuid() != 0 and command in ("users", "prepare", "start"):
+        print("root로 실행하세요: 시스템 사용자를 만들고 각 사용자의 서버를 그 사용자로 띄웁니다.", file=sys.stderr)
+        return 2
+    if command == "users" and args:
+        from hongong.hub.users import RosterError, create_accounts
+
+        instructor = args[args.index("--instructor") + 1] if "--instructor" in args else "instructor"
+        try:
+            done = create_accounts(Path(args[0]), instructor, course_dir())
+        except RosterError as error:
+            print(f"계정을 만들지 않았습니다: {error}", file=sys.stderr)
+            return 2
+        print(f"새 계정 {len(done['created'])}개, 이미 있던 계정 {len(done['existing'])}개. "
+              f"처음 비밀번호: {state_dir() / 'passwords.csv'} (root만 읽을 수 있음)")
+        return 0
+    if command == "prepare" and not args:
+        prepare()
+        return 0
+    if command == "release" and len(args) == 1:
+        return release(args[0])
+    if command == "start" and not args:
+        prepare()
+        config = Path(__file__).with_name("jupyterhub_config.py")
+        os.chdir(state_dir())
+        os.execv(str(Path(sys.executable).parent / "jupyterhub"), ["jupyterhub", "-f", str(config)])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,108 @@
+"""The grading service's HTTP side, behind the hub at ``/services/grader/``: a learner's own attempts, held-back hints,
+and the queue for instructors.
+
+Who runs it: the grading service (:mod:`hongong.hub.service`), in its own process, authenticated through JupyterHub
+(``HubOAuthenticated``: a token in ``Authorization`` or the hub's login cookie). A learner's token is answered only
+about that learner; ``?student=`` and the queue are for the hub's admins (the instructors).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+
+from hongong.grading.attempts import REFUSAL_KO, history_of
+from hongong.grading.status import STATUS_KO
+
+
+def application(grader, prefix: str):
+    """The tornado application for :class:`hongong.hub.service.Grader` ``grader`` under ``prefix``."""
+    from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
+    from tornado import web
+
+    class Base(HubOAuthenticated, web.RequestHandler):
+        def check_xsrf_cookie(self):
+            pass  # GET only
+
+        def student(self) -> str:
+            user = self.current_user
+            asked = self.get_argument("student", user["name"])
+            if asked != user["name"] and not user.get("admin"):
+                raise web.HTTPError(403, "다른 학습자의 기록은 볼 수 없습니다.")
+            return asked
+
+    class Attempts(Base):
+        @web.authenticated
+        def get(self):
+            student = self.student()
+            mine = {assignment: [{k: v for k, v in e.items() if k not in ("id", "problems")} for e in learners[student]]
+                    for assignment, learners in grader.attempts().items() if student in learners}
+            self.finish({"student": student, "attempts": mine})
+
+    class Queue(Base):
+        @web.authenticated
+        def get(self):
+            if not self.current_user.get("admin"):
+                raise web.HTTPError(403, "강사만 볼 수 있습니다.")
+            waiting = [{"assignment": a, "student": s, "submitted": e["submitted"]} for a, learners in
+                       grader.attempts().items() for s, history in learners.items() for e in history
+                       if e["state"] == "accepted"]
+            self.finish({"waiting": waiting})
+
+    class Hint(Base):
+        """A hint held back from the release (``c.CourseRules.hints_unlock_after``): given once the caller has that
+        many graded attempts at the assignment. JSON ``{"hint": …}``, or 403 ``{"message": …}`` in Korean."""
+
+        def write_error(self, status_code, **kwargs):
+            reason = getattr(kwargs.get("exc_info", (None, None))[1], "log_message", None) or self._reason
+            self.finish({"message": reason})
+
+        @web.authenticated
+        def get(self, assignment, grade_id, level):
+            from hongong.exercise.items import read_items
+
+            student = self.current_user["name"]
+            source = grader.course / "solutions" / assignment / "items.toml"
+            if assignment not in grader.known_assignments() or not source.is_file():
+                raise web.HTTPError(404, "이 과제의 힌트가 없습니다.")
+            item = read_items(source).get(grade_id)
+            level = int(level)
+            if item is None or not 1 <= level <= len(item.hints):
+                raise web.HTTPError(404, "그런 힌트가 없습니다.")
+            taken = sum(e["state"] in ("accepted", "graded") for e in history_of(grader.attempts(), assignment, student))
+            needed = grader.rules.hints_unlock_after
+            if level > 1 and taken < needed:
+                raise web.HTTPError(403, f"힌트 {level}은(는) 채점을 {needed}번 받은 뒤에 열립니다(지금 {taken}번). "
+                                         "먼저 제출해 보고, 피드백을 읽은 다음 다시 청하세요.")
+            self.finish({"hint": item.hints[level - 1]})
+
+    class Page(Base):
+        @web.authenticated
+        def get(self):
+            student = self.student()
+            rows = []
+            for assignment, learners in sorted(grader.attempts().items()):
+                for entry in learners.get(student, []):
+                    state = {"accepted": "채점 중", "refused": "받지 않음", "ignored": "받지 않음"}.get(
+                        entry["state"], STATUS_KO.get(entry.get("status", ""), entry["state"]))
+                    why = REFUSAL_KO.get(entry.get("reason", ""), "")
+                    score = "" if entry.get("score") is None else f"{entry['score']:g}"
+                    rows.append("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in (
+                        assignment, entry.get("attempt", ""), entry["submitted"][:19].replace("T", " "), state, score,
+                        "예" if entry.get("counted") else "", why)) + "</tr>")
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+            self.finish(f"""<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>제출 기록</title>
+<style>body{{font-family:sans-serif;margin:2em}}td,th{{border:1px solid #ccc;padding:.3em .6em}}table{{border-collapse:collapse}}</style>
+</head><body><h1>{html.escape(student)}의 제출 기록</h1>
+<table><tr><th>과제</th><th>시도</th><th>제출 시각 (UTC)</th><th>상태</th><th>점수</th><th>성적에 들어감</th><th>받지 않은 이유</th></tr>
+{''.join(rows) or '<tr><td colspan="7">아직 제출한 과제가 없습니다.</td></tr>'}</table>
+<p>피드백은 JupyterLab의 Nbgrader → Assignment List에서 Fetch Feedback으로 받습니다.</p></body></html>""")
+
+    return web.Application([
+        (prefix, Page),
+        (prefix + "api/attempts", Attempts),
+        (prefix + "api/queue", Queue),
+        (prefix + r"api/hints/([^/]+)/([^/]+)/([0-9]+)", Hint),
+        (prefix + "oauth_callback", HubOAuthCallbackHandler),
+    ], cookie_secret=os.urandom(32))
