@@ -401,3 +401,16 @@ REASONS = {  # (student, assignment) -> the reason a failed submission must carr
     ("sleeps-forever", "ch07-1"): "timeout", ("prints-100mb", "ch07-2"): "output-too-large",
     ("memory-hog", "ch07-2"): "memory", ("fork-bomb", "ch07-3"): "processes",
 }
+
+
+def changed_files(before, after):
+    """The feedback files that differ, each with the first lines that differ (so a failure says what changed)."""
+    import difflib
+
+    changed = {}
+    for name in after:
+        if after[name] != before[name]:
+            lines = difflib.unified_diff(before[name].decode(errors="replace").replace("><", ">\n<").splitlines(),
+                                         after[name].decode(errors="replace").replace("><", ">\n<").splitlines(), n=1)
+            changed[name] = "\n".join(list(lines)[:40])
+    return changed

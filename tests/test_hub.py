@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from class_submissions import AUTO_POINTS, CLASS, PARTLY_WRONG, quiz_points
+from class_submissions import AUTO_POINTS, CLASS, PARTLY_WRONG, changed_files, quiz_points
 from hub_class import Hub
-from test_instructor_workflow import changed_files
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.geteuid() != 0, reason="the hub makes system users (root)")]
 

@@ -28,7 +28,7 @@ import nbformat
 import pytest
 
 from class_submissions import (ALL_ITEMS, ASSIGNMENTS, AUTO_POINTS, CLASS, FLAGGED, HINTS_COUNTED, PARTLY_WRONG,
-                               PHONE_HOME_PORT, REASONS, new_course, quiz_answers)
+                               PHONE_HOME_PORT, REASONS, changed_files, new_course, quiz_answers)
 from conftest import ROOT
 from hongong.exercise.items import read_items
 
@@ -454,19 +454,6 @@ def snapshot(folder, assignment="ch07-1"):
                 for s, e in status(folder)[assignment].items()}
     feedback = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted((folder / "feedback").glob(f"*/{assignment}/*"))}
     return grades, statuses, feedback
-
-
-def changed_files(before, after):
-    """The feedback files that differ, each with the first lines that differ (so a failure says what changed)."""
-    import difflib
-
-    changed = {}
-    for name in after:
-        if after[name] != before[name]:
-            lines = difflib.unified_diff(before[name].decode(errors="replace").replace("><", ">\n<").splitlines(),
-                                         after[name].decode(errors="replace").replace("><", ">\n<").splitlines(), n=1)
-            changed[name] = "\n".join(list(lines)[:40])
-    return changed
 
 
 def test_grading_again_serially_gives_identical_gradebook_statuses_and_feedback(course):
