@@ -23,7 +23,7 @@ PROXY_VERSION := 5.3.0
 ROSTER ?= roster.csv
 
 .DEFAULT_GOAL := help
-.PHONY: help setup venv system-packages data proxy hub hub-users hub-release book html test test-quick bench bench-build bench-autograde bench-class bench-scale bench-hub release collect grade export lab lab-instructor clean
+.PHONY: help setup venv system-packages data proxy hub hub-users hub-release book html test test-quick bench bench-build bench-autograde bench-class bench-scale bench-startup bench-hub release collect grade export lab lab-instructor clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -63,7 +63,7 @@ test: setup ## set up everything, then run all tests (the book build among them)
 test-quick: setup ## the tests that take seconds (skips building the book)
 	$(BIN)/python -m pytest -m "not slow"
 
-bench: bench-build bench-autograde bench-class bench-scale bench-hub ## run the benchmarks below
+bench: bench-build bench-autograde bench-class bench-scale bench-startup bench-hub ## run the benchmarks below
 
 bench-build: setup ## print build times: cold, warm, and the chapters' pure execution
 	$(BIN)/python benchmarks/build_time.py
@@ -73,6 +73,9 @@ bench-autograde: setup ## print nbgrader's autograde time per assignment and Ten
 
 bench-class: setup ## print a class's grading time (make grade): per submission, whole class, overhead over nbclient
 	$(BIN)/python benchmarks/class_time.py $(LEARNERS)
+
+bench-startup: setup ## print the grading processes' start-up time, with and without jsonschema's rfc3987-syntax import
+	$(BIN)/python benchmarks/startup_time.py $(REPEATS)
 
 bench-scale: setup ## print a class graded serially, in parallel and on Dask; sandbox overhead; projection (LEARNERS=30)
 	$(BIN)/python benchmarks/scale_time.py $(LEARNERS) $(REPEATS)

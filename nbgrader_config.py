@@ -57,6 +57,7 @@ c.ExecuteInScratch.max_processes = 1024               # processes + threads; Ten
 c.ExecuteInScratch.cpus = 1.0                         # CPU time per submission, in cores (cgroup quota)
 c.ExecuteInScratch.sandbox = True                     # `make grade NO_SANDBOX=1` turns it off, loudly
 c.ExecuteInScratch.checks_directory = "checks"        # checks/<assignment>.py: one check per autograded cell
+c.ExecuteInScratch.checker_alongside = "auto"         # checker's sandbox started with the notebook's when a core is free
 c.ExecuteInScratch.checker_timeout = 300              # the checker takes 5-10 s (TensorFlow's import, two models)
 c.ExecuteInScratch.max_answer_bytes = 50 * 2**20      # answers handed to the checker; a model file is ~1 MB
 

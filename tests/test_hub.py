@@ -127,7 +127,7 @@ def test_each_learner_gets_their_own_graded_feedback_and_the_attempt_that_counts
     assert "시도 2번을 모두 썼습니다" in second and "성적에는 마지막으로 채점한 시도가 들어갑니다" in second
 
     page = next(iter(hub.feedback(LOOPER, "ch07-1").values()))  # the loop was the quiz cell: stopped at the cell limit
-    assert f"· {LOOPER}" in page and verdicts(page).count("틀림") == 7 and "답 셀이 오류(CellTimeoutError)로 끝나" in page
+    assert f"· {LOOPER}" in page and verdicts(page).count("틀림") == 7 and "답 셀이 셀마다 주어진 실행 시간을 넘어 중단되어" in page
 
 
 def test_the_endless_loop_is_stopped_at_its_own_limit_and_the_queue_goes_on(hub, graded):
@@ -263,6 +263,8 @@ def test_a_service_stopped_mid_grading_grades_it_once_when_it_starts_again(hub, 
     finished = re.findall(rf"ch07-1 [^:\n]*{LOOPER}[^:\n]*: 채점 끝 0", log)  # attempt 1, then 2 (the stopped run: not 0)
     assert len(finished) == 2, log[-3000:]
     assert hub.wait_graded(LOOPER, "ch07-1", 2) == history
+    listed = hub.as_user(PERFECT, str(Path(sys.executable).parent / "nbgrader"), "list", check=False)
+    assert listed.returncode == 0 and "ch07-1" in listed.stdout + listed.stderr, listed  # the exchange as before
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "hongong"
 MAX_LINES = 350
-SANDBOX = ("hongong.grading.sandbox", "hongong.grading.cgroup", "hongong.grading.seccomp")
+SANDBOX = ("hongong.grading.sandbox", "hongong.grading.child", "hongong.grading.cgroup", "hongong.grading.seccomp")
 
 
 def module_name(path) -> str:

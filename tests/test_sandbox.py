@@ -398,3 +398,39 @@ def test_no_user_namespace_can_be_made_and_threads_and_processes_still_start():
     assert answer["outputs"][0].split() == ["-1", "1"], answer["outputs"][0]  # EPERM
     assert answer["outputs"][1].strip() == "True"
     assert answer["outputs"][2].strip() == "[1] child"
+
+
+CHECKS = '''from hongong.grading.checks import exact, item, value
+
+
+@item("test-q1", value("q1"))
+def q1(answer):
+    exact(answer, 1010, "정답이 아닙니다.")
+
+
+@item("test-q2", value("q2"))
+def q2(answer):
+    exact(answer, "sigmoid", "정답이 아닙니다.")
+'''
+
+
+def test_a_checker_started_beside_the_notebook_judges_as_one_started_after_it_and_ends_with_a_failed_notebook():
+    """``checker_alongside``: the checker's sandbox starts with the notebook's and waits for the answers."""
+    import random
+
+    from hongong.grading.checks import collect_spec, load_items
+
+    checks = {"source": CHECKS, "name": "checks/q.py", "spec": collect_spec(load_items(CHECKS, "checks/q.py"), random.Random(1))}
+    notebook = nbformat.writes(new_notebook(cells=[new_code_cell("q1 = 1010\nq2 = 'softmax'")], metadata=KERNELSPEC))
+    after = execute_and_check(notebook, OPTIONS | {"checker_alongside": False}, checks)
+    beside = execute_and_check(notebook, OPTIONS | {"checker_alongside": True}, checks)
+    assert after["status"] == beside["status"] == "ok", (after, beside)
+    assert after["verdicts"] == beside["verdicts"]
+    assert [beside["verdicts"][g]["passed"] for g in ("test-q1", "test-q2")] == [True, False]
+
+    crashed = nbformat.writes(new_notebook(cells=[new_code_cell("import os\nos._exit(1)")], metadata=KERNELSPEC))
+    start = time.monotonic()
+    failed = execute_and_check(crashed, OPTIONS | {"checker_alongside": True}, checks)
+    assert failed["status"] == "kernel-died" and "verdicts" not in failed, failed
+    assert sandboxed_processes() == [], "the waiting checker is stopped with the failed notebook, nothing left behind"
+    assert time.monotonic() - start < OPTIONS["checker_timeout"], "it did not wait for the checker's deadline"

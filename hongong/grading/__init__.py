@@ -25,3 +25,11 @@ data flows one way::
 
 Dependencies point one way: command line (``__main__``) → orchestration (``classroom``) → stages → sandbox.
 """
+
+import sys
+
+# Every grading process imports nbformat, nbformat imports jsonschema, and jsonschema imports rfc3987-syntax when it
+# is installed (jupyter-events asks for jsonschema[format-nongpl]); that module compiles a Lark grammar at import:
+# 2.5 s of each process (the command, each sandboxed executor), for the "iri" formats no notebook schema uses.
+# Without it jsonschema leaves those formats unchecked (``make bench-startup`` measures the difference).
+sys.modules.setdefault("rfc3987_syntax", None)

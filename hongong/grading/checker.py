@@ -273,19 +273,25 @@ def decide(items: list, spec: list[dict], files: dict[str, bytes]) -> dict[str, 
 
 
 def main() -> None:
-    """Checker process: one JSON request on stdin (checks source, spec, files), one JSON line of verdicts on stdout."""
-    start = time.perf_counter()
-    request = json.loads(sys.stdin.buffer.read())
+    """Checker process: one JSON request on stdin (checks source, spec, files), one JSON line of verdicts on stdout.
+
+    TensorFlow and the test set are loaded before the request is read: started beside the notebook (``execute``'s
+    ``checker_alongside``), the checker has them ready when the answers arrive."""
     from hongong.book.notebook import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     test_set()  # verified before anything is judged: a damaged test set stops the checker, it never scores 0
+    raw = sys.stdin.buffer.read()
+    start = time.perf_counter()
+    if not raw:  # the notebook could not be executed: no answers will come
+        sys.stdout.write(json.dumps({"status": "cancelled"}) + "\n")
+        return
+    request = json.loads(raw)
     items = load_items(request["checks"], request["checks_name"])
     files = {name: base64.b64decode(data) for name, data in request["files"].items()}
     verdicts = decide(items, request["spec"], files)
     sys.stdout.write(json.dumps({"status": "ok", "verdicts": verdicts,
                                  "checker_seconds": round(time.perf_counter() - start, 1)}, ensure_ascii=False) + "\n")
-
 
 if __name__ == "__main__":
     main()

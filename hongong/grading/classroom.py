@@ -155,6 +155,8 @@ def grade(course: Path, assignments: list[str], options: list[str] = (), say=pri
             todo.append((assignment, student, precheck(course, assignment, student)))
     serial = settings.jobs == 1 and not (settings.dask or settings.scheduler)
     executions = None if serial else Executions(settings, say)
+    to_execute = sum(not checked for _, _, checked in todo)
+    execution.at_once = 1 if serial else None if settings.scheduler else min(executions.jobs, max(to_execute, 1))
     start, done = time.perf_counter(), 0
     progress = tqdm(total=len(todo), unit="건", desc="채점", file=sys.stderr, disable=None, dynamic_ncols=True)
 

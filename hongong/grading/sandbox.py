@@ -13,7 +13,8 @@ Inside the sandbox the command (and every process it starts) sees
   a writable ``~/.keras``: Keras leaves a read-only cache for ``/tmp/.keras`` and downloads) and
   ``/sys/devices/system/cpu`` (TensorFlow reads it);
 - writable: an empty home folder and ``/tmp``, both in memory (tmpfs), sized, charged to the cgroup;
-  the request comes in on standard input (an unlinked temporary file) and the answer leaves on standard output;
+  the request comes in on standard input (an unlinked temporary file, or a pipe for a request given later:
+  :mod:`hongong.grading.child`) and the answer leaves on standard output;
 - nothing else: not the course directory (``solutions/``, ``gradebook.db``, ``submitted/``,
   ``autograded/``, ``feedback/``), not the instructor's home, not another submission's folder, no
   network (own network namespace with only its loopback), no other process (own PID namespace);
@@ -43,14 +44,13 @@ from __future__ import annotations
 
 import fcntl
 import functools
-import json
 import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+from hongong.grading.child import LaterInput, run_child
 from hongong.grading.cgroup import CGROUP_ROOT, Cgroup, cgroup_version
 from hongong.grading.seccomp import seccomp_file, seccomp_program
 
@@ -211,7 +211,7 @@ def sandbox_environment() -> dict:
     return env
 
 
-def run_in_sandbox(command: list[str], stdin: bytes, options: dict, timeout: float,
+def run_in_sandbox(command: list[str], stdin: bytes | LaterInput, options: dict, timeout: float,
                    timeout_message: str | None = None) -> dict:
     """Run ``command`` (one JSON line of answer on its stdout) in the sandbox with the limits of ``options``.
 
@@ -229,7 +229,8 @@ def run_in_sandbox(command: list[str], stdin: bytes, options: dict, timeout: flo
         return _run_sandboxed(command, stdin, options, timeout, timeout_message, user, program)
 
 
-def _run_sandboxed(command: list[str], stdin: bytes, options: dict, timeout: float, timeout_message: str | None,
+def _run_sandboxed(command: list[str], stdin: bytes | LaterInput, options: dict, timeout: float,
+                   timeout_message: str | None,
                    user: SandboxUser, program) -> dict:
     """:func:`run_in_sandbox` in the box, as ``user``, under the seccomp ``program`` (an open file)."""
     cgroup = Cgroup(options)
@@ -259,62 +260,3 @@ def _run_sandboxed(command: list[str], stdin: bytes, options: dict, timeout: flo
     if peak is not None:
         answer["peak_memory_mb"] = round(peak / 2**20)
     return answer
-
-
-# --- the child process and its deadline ---------------------------------------------------------------
-
-def run_child(command: list[str], cwd: str, timeout: float, stdin: bytes, env: dict | None = None,
-              watch=None, pass_fds: tuple = (), timeout_message: str | None = None) -> dict:
-    """Run the child, its request on its stdin; kill it and all its descendants at the deadline.
-
-    The stdin is an unlinked temporary file, not a pipe: the child reads a request of any size at its
-    own pace while this process only drains its stdout. ``watch()``, called every second, may return a
-    failure answer (a limit was breached): the child is killed at once and that answer returned.
-    ``pass_fds``: descriptors the child inherits (the sandbox's seccomp program).
-    """
-    import tempfile
-
-    import psutil
-
-    with tempfile.TemporaryFile() as request:
-        request.write(stdin)
-        request.seek(0)
-        child = subprocess.Popen(command, cwd=cwd, stdin=request, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                 start_new_session=True, env=env, pass_fds=pass_fds)
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            try:
-                out, _ = child.communicate(timeout=1)
-                break
-            except subprocess.TimeoutExpired:
-                breach = watch() if watch else None
-                if breach or time.monotonic() > deadline:
-                    kill_tree(child.pid)
-                    child.communicate()
-                    return breach or {"status": "timeout",
-                                      "message": timeout_message or f"{timeout:.0f}초를 넘어 중단했습니다."}
-    finally:
-        if psutil.pid_exists(child.pid):
-            kill_tree(child.pid)
-    try:
-        return json.loads(out.decode("utf-8").strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        return {"status": "execution-failed", "message": f"실행 프로세스가 답 없이 끝났습니다(종료 코드 {child.returncode})."}
-
-
-def kill_tree(pid: int) -> None:
-    """SIGKILL a process and every descendant (kernels start in their own session, so a group kill misses them)."""
-    import psutil
-
-    try:
-        parent = psutil.Process(pid)
-        family = parent.children(recursive=True) + [parent]
-    except psutil.NoSuchProcess:
-        return
-    for process in family:
-        try:
-            process.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(family, timeout=10)

@@ -73,7 +73,9 @@ def prepare() -> Path:
     state_dir().mkdir(parents=True, exist_ok=True)
     os.chmod(state_dir(), 0o700)
     exchange_dir().mkdir(parents=True, exist_ok=True)
-    os.chmod(exchange_dir(), 0o755)
+    # nbgrader's mode for the exchange's root: every user may write in it (each exchange command, even a learner's
+    # list, fails on a root it cannot write: "Unwritable directory"); sticky, so nobody removes another's entry
+    os.chmod(exchange_dir(), 0o1777)
     write_users_configuration(course)
     opened = [p for path in [*runtime_paths(), exchange_dir(), hub_dir() / "learner-config", REPOSITORY / "jupyter_learner"]
               for p in open_path_to(path)]

@@ -14,7 +14,8 @@ Each turn (every ``POLL_SECONDS``):
    as ``accepted`` *before* grading, so a service stopped now grades it when it starts again;
 3. the accepted submissions, at most one per learner and assignment, are graded together by the same command as
    ``make grade`` (``python -m hongong.grading grade ASSIGNMENT --student …``: precheck, sandbox, trusted checker,
-   gradebook, feedback; one writer at a time, :func:`hongong.grading.classroom.course_lock`), in parallel;
+   gradebook, feedback; one writer at a time, :func:`hongong.grading.classroom.course_lock`), in parallel; the
+   command is started ahead (``grade-when-told``) so that a submission does not wait for its imports;
 4. each page is released to the exchange under its submission's secret (nbgrader's ``notebook_hash``), so the
    learner's "Fetch Feedback" (nbgrader's ``fetch_feedback``, as the learner) finds it and nobody else can;
 5. with ``counts = "best"``, if the new attempt is not the best, the best one goes back into the gradebook;
@@ -29,6 +30,7 @@ shows a learner their attempts in Korean.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -41,7 +43,7 @@ from pathlib import Path
 
 from hongong.grading.attempts import REFUSAL_KO, CourseRules, history_of, read_attempts, write_attempts
 from hongong.hub.inbound import Submission, copy_regular_files
-from hongong.hub.place import course_dir, exchange_dir
+from hongong.hub.place import course_dir, exchange_dir, release_feedback
 
 POLL_SECONDS = 1.0
 SETTLE_SECONDS = 1.0
@@ -61,6 +63,7 @@ class Grader:
         self.released = exchange / course_id / "feedback"
         self.lock = threading.Lock()  # the record: written by the grading thread, read by the web handlers
         self.running = None  # the grading command in progress
+        self.waiting = None  # the next one, started and waiting for its learners (its imports done)
         self.pause_until = 0.0  # after the engine failed (not a submission: the command itself)
 
     # -- the record -------------------------------------------------------------------------------------------
@@ -150,26 +153,33 @@ class Grader:
         return {p.name for p in (self.course / "exercises").iterdir() if p.is_dir()}
 
     def grade(self, assignment: str, students: list[str]) -> None:
-        """The same command as ``make grade``, for these learners of one assignment."""
-        command = [sys.executable, "-m", "hongong.grading", "grade", assignment, *[f"--student={s}" for s in students],
-                   "--ClassGrading.summaries=False"]  # the export and the report: once the queue is empty
+        """The same command as ``make grade``, for these learners of one assignment (the engine waiting for them)."""
+        arguments = [assignment, *[f"--student={s}" for s in students],
+                     "--ClassGrading.summaries=False"]  # the export and the report: once the queue is empty
         started = time.perf_counter()
         log(f"{assignment} {', '.join(students)}: 채점 시작")
-        self.running = subprocess.Popen(command, cwd=self.course, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True, start_new_session=True)
-        output, _ = self.running.communicate()
+        ready = self.waiting if self.waiting is not None and self.waiting.poll() is None else self.engine()
+        self.running, self.waiting = ready, None
+        output, _ = self.running.communicate(json.dumps(arguments) + "\n")
         code, self.running = self.running.returncode, None
         log(f"{assignment} {', '.join(students)}: 채점 끝 {code} ({time.perf_counter() - started:.1f} s)")
+        self.waiting = self.engine()  # imports while this batch's feedback is released: the next one need not wait
         if code != 0:
             log(output[-3000:])
             raise RuntimeError(f"채점 명령이 {code}(으)로 끝났습니다")
 
+    def engine(self) -> subprocess.Popen:
+        """``python -m hongong.grading grade-when-told``: the grading command, its imports done while it waits."""
+        return subprocess.Popen([sys.executable, "-m", "hongong.grading", "grade-when-told"], cwd=self.course,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True)
+
     def stop(self) -> None:
         """Stop a grading in progress with everything it started (the hub is stopping us): its submissions stay
         ``accepted`` and are graded when the service starts again."""
-        running = self.running
-        if running is not None and running.poll() is None:
-            os.killpg(running.pid, signal.SIGKILL)
+        for process in (self.running, self.waiting):
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
 
     def finish(self, assignment: str, student: str, entry: dict) -> None:
         """After grading: the record, the released page, and the best attempt back in the gradebook if it must be."""
@@ -208,17 +218,7 @@ class Grader:
 
     # -- feedback to the exchange ----------------------------------------------------------------------------
     def release(self, submission_folder: Path, notebook: str, page: str) -> None:
-        """Put ``page`` where nbgrader's fetch_feedback looks for this submission's notebook (its secret's hash)."""
-        from nbgrader.utils import notebook_hash
-
-        secret = (submission_folder / "submission_secret.txt").read_text()
-        self.released.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.released, 0o711)  # nbgrader's mode: anyone may open a file whose name they know, nobody may list
-        target = self.released / f"{notebook_hash(secret=secret, notebook_id=notebook)}.html"
-        temporary = target.with_suffix(".tmp")
-        temporary.write_text(page, encoding="utf-8")
-        os.chmod(temporary, 0o644)
-        temporary.replace(target)
+        release_feedback(self.released, submission_folder, notebook, page)
 
     def release_graded(self, assignment: str, student: str, entry: dict) -> None:
         folder = self.course / "feedback" / student / assignment
@@ -286,6 +286,7 @@ class Grader:
 
     def run_forever(self, stop: threading.Event) -> None:
         log(f"시작: {self.inbound}")
+        self.waiting = self.engine()
         stale = True  # the export and the report may lag behind the gradebook (a restart, a grading since)
         idle_since = time.monotonic()
         while not stop.is_set():
