@@ -321,3 +321,4 @@ def test_a_learner_in_chromium_submits_from_the_assignment_list_and_reads_the_fe
     assert page.get_by_text(f"ch07-1 피드백 · {PERFECT}").count() == 1
     assert "통과" in page.locator("#hongong-items").inner_text()
     shot(4, "feedback-page")
+
