@@ -322,3 +322,48 @@ def test_a_learner_in_chromium_submits_from_the_assignment_list_and_reads_the_fe
     assert "통과" in page.locator("#hongong-items").inner_text()
     shot(4, "feedback-page")
 
+
+def test_the_instructor_grades_in_formgrader_on_the_hub_and_a_learner_has_none(hub, graded, browser):
+    """The instructor logs in to the hub: formgrader (under its Content-Security-Policy) on the course lists ch07-1 as
+    released and the learners' graded submissions; a learner's server answers /formgrader with 404.
+    Screenshots: hub-5-formgrader-assignments.png, hub-6-formgrader-submissions.png."""
+    from conftest import BUILD
+
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("#username_input", TEACHER)
+    page.fill("#password_input", hub.passwords[TEACHER])
+    page.click("#login_submit")
+    page.wait_for_url(re.compile(rf"/user/{TEACHER}/lab"), timeout=180_000)
+    answer = page.goto(f"{hub.url}/user/{TEACHER}/formgrader/manage_assignments")
+    assert "script-src 'nonce-" in answer.headers.get("content-security-policy", "")  # hongong/grading/formgrader_csp.py
+    page.locator("table tbody tr", has_text="ch07-1").filter(has_text="released").first.wait_for(timeout=60_000)
+    page.screenshot(path=str(BUILD / "screenshots" / "hub-5-formgrader-assignments.png"))
+    page.goto(f"{hub.url}/user/{TEACHER}/formgrader/gradebook/ch07-1/ch07-1")
+    rows = page.locator("table tbody tr")
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{hub.course / 'gradebook.db'}") as gradebook:
+        submitted = {s.student_id for s in gradebook.find_assignment("ch07-1").submissions}
+    assert {FIXER, LOOPER} <= submitted
+    try:
+        rows.filter(has_text="Submission #").first.wait_for(timeout=60_000)  # names hidden until asked for
+        page.click("#toggle_names")
+        rows.filter(has_text=LOOPER).first.wait_for(timeout=30_000)
+    finally:
+        page.screenshot(path=str(BUILD / "screenshots" / "hub-6-formgrader-submissions.png"))
+    shown = {row.locator("td").nth(1).inner_text().strip() for row in rows.all()}  # the "Submission ID" column
+    assert shown == submitted, (shown, submitted)  # every graded submission, as the gradebook has them
+    context.close()
+
+    learner = browser.new_context()
+    page = learner.new_page()
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("#username_input", FIXER)
+    page.fill("#password_input", hub.passwords[FIXER])
+    page.click("#login_submit")
+    page.wait_for_url(re.compile(rf"/user/{FIXER}/lab"), timeout=180_000)
+    answer = page.goto(f"{hub.url}/user/{FIXER}/formgrader")
+    assert answer.status == 404
+    learner.close()

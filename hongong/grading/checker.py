@@ -293,5 +293,6 @@ def main() -> None:
     sys.stdout.write(json.dumps({"status": "ok", "verdicts": verdicts,
                                  "checker_seconds": round(time.perf_counter() - start, 1)}, ensure_ascii=False) + "\n")
 
+
 if __name__ == "__main__":
     main()

@@ -48,8 +48,9 @@ def run_child(command: list[str], cwd: str, timeout: float, stdin: bytes | Later
 
     Bytes go in an unlinked temporary file, not a pipe: the child reads a request of any size at its own pace
     while this process only drains its stdout. A :class:`LaterInput` is a pipe fed by a thread of its own; the
-    deadline counts from the moment the request is given, and a cancelled one ends the child. ``watch()``, called every second, may return a
-    failure answer (a limit was breached): the child is killed at once and that answer returned.
+    deadline counts from the moment the request is given, and a cancelled one ends the child. ``watch()``, called
+    every second, may return a failure answer (a limit was breached): the child is killed at once and that answer
+    returned.
     ``pass_fds``: descriptors the child inherits (the sandbox's seccomp program).
     """
     import tempfile

@@ -10,7 +10,8 @@ submission's folder (inside the course directory) as working directory. Here ins
 
 - :func:`execute_and_check` runs the executor (:mod:`hongong.grading.executor`, nbgrader's ``Execute``
   unchanged) in a sandbox (:mod:`hongong.grading.sandbox`), then the trusted checker
-  (:mod:`hongong.grading.checker`) in a sandbox of its own, on the answers the executor handed back as data;
+  (:mod:`hongong.grading.checker`) in a sandbox of its own, on the answers the executor handed back as data
+  (with ``checker_alongside`` that sandbox starts with the notebook's and waits for the answers);
 - a notebook can be executed *before* nbgrader asks for it: its answer waits in :data:`PRECOMPUTED` under
   the submission's name and the digest of its code, and is used only if nbgrader's notebook has exactly that
   code; anything else is executed here and now. Either way the same outputs are put into nbgrader's notebook;
@@ -29,8 +30,8 @@ import json
 import os
 import random
 import sys
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -167,33 +168,35 @@ def execute_and_check(notebook: str, options: dict, checks: dict | None = None) 
     collect; None executes only. The unit of grading work: serial grading, the local pool and Dask workers all
     call it, so they execute the same way.
     """
-    early = checks is not None and options.get("checker_alongside", False)
-    later, judging = (LaterInput(), []) if early else (None, None)
-    if early:  # the checker's sandbox starts now and loads TensorFlow and the test set while the notebook runs
-        judging.append(threading.Thread(target=lambda: judging.append(judge(later, options)), daemon=True))
-        judging[0].start()
-    try:
-        start = time.perf_counter()
-        executor = [sys.executable, "-m", "hongong.grading.executor", json.dumps(options)]
-        request = {"notebook": notebook, "answers": checks["spec"] if checks else None}
-        answer = run_in_sandbox(executor, json.dumps(request).encode(), options, options["notebook_timeout"],
-                                f"노트북 전체 실행이 {options['notebook_timeout']:.0f}초를 넘어 중단했습니다(끝나지 않는 반복문?).")
-        answer["execution_seconds"] = round(time.perf_counter() - start, 1)
-        if checks is None or answer["status"] != "ok":
-            return answer
-        start = time.perf_counter()
-        request = json.dumps({"checks": checks["source"], "checks_name": checks["name"], "spec": checks["spec"],
-                              "files": answer.pop("answers", {})}).encode()
-        if early:
+    if checks is None or not options.get("checker_alongside", False):
+        return execute_then_check(notebook, options, checks, lambda request: judge(request, options))
+    later = LaterInput()
+    with ThreadPoolExecutor(1, thread_name_prefix="checker") as pool:  # on leaving, the checker's sandbox is gone
+        waiting = pool.submit(judge, later, options)  # starts now: TensorFlow and the test set load beside the notebook
+
+        def when_answers_are_ready(request: bytes) -> dict:
             later.give(request)
-            judging[0].join()
-            judged = judging[1]
-        else:
-            judged = judge(request, options)
-    finally:
-        if early:
+            return waiting.result()
+
+        try:
+            return execute_then_check(notebook, options, checks, when_answers_are_ready)
+        finally:
             later.cancel()  # the notebook failed (or grading stopped): the checker waiting for it is killed
-            judging[0].join()
+
+
+def execute_then_check(notebook: str, options: dict, checks: dict | None, checker) -> dict:
+    """:func:`execute_and_check`'s steps; ``checker(request)`` gives the checker's answer to the answers' request."""
+    start = time.perf_counter()
+    executor = [sys.executable, "-m", "hongong.grading.executor", json.dumps(options)]
+    request = {"notebook": notebook, "answers": checks["spec"] if checks else None}
+    answer = run_in_sandbox(executor, json.dumps(request).encode(), options, options["notebook_timeout"],
+                            f"노트북 전체 실행이 {options['notebook_timeout']:.0f}초를 넘어 중단했습니다(끝나지 않는 반복문?).")
+    answer["execution_seconds"] = round(time.perf_counter() - start, 1)
+    if checks is None or answer["status"] != "ok":
+        return answer
+    start = time.perf_counter()
+    judged = checker(json.dumps({"checks": checks["source"], "checks_name": checks["name"], "spec": checks["spec"],
+                                 "files": answer.pop("answers", {})}).encode())
     answer["checker_seconds"] = round(time.perf_counter() - start, 1)
     if "peak_memory_mb" in judged:  # the larger of the two sandboxes' peaks
         answer["peak_memory_mb"] = max(answer.get("peak_memory_mb", 0), judged["peak_memory_mb"])

@@ -48,9 +48,13 @@ def write_users_configuration(course: Path) -> None:
     (instructor / "nbgrader_config.py").write_text(
         "# written by python -m hongong.hub prepare: formgrader on the course directory\n" + common
         + f"c.CourseDirectory.root = {str(course)!r}\n")
+    # the instructor's Jupyter server: the repository's own (formgrader's Content-Security-Policy), and nothing else of
+    # the repository on the configuration path (its nbgrader_config.py is the course's, read from the server's root)
+    (instructor / "jupyter_server_config.py").write_text((REPOSITORY / "jupyter_server_config.py").read_text())
     for folder in (learner, instructor):
         os.chmod(folder, 0o755)
-        os.chmod(folder / "nbgrader_config.py", 0o644)
+        for written in folder.iterdir():
+            os.chmod(written, 0o644)
     # nbgrader's Assignment List (its server extension) reads the exchange's settings from the server's root folder
     # (the home), not from JUPYTER_CONFIG_PATH: each learner's home gets the same file, owned by root, read-only.
     import pwd

@@ -55,10 +55,21 @@ if os.environ.get("HONGONG_BOOK_URL"):
 
 
 def configuration_path(spawner) -> str:
-    """Learners: the exchange's course and jupyter_learner/; instructors: formgrader on the course directory."""
+    """Learners: the exchange's course and jupyter_learner/; instructors: formgrader (with its Content-Security-Policy)
+    on the course directory (``python -m hongong.hub prepare`` writes both folders)."""
     if spawner.user.name in instructors():
-        return f"{hub_dir() / 'instructor-config'}:{REPOSITORY}"
+        return str(hub_dir() / "instructor-config")
     return f"{hub_dir() / 'learner-config'}:{REPOSITORY / 'jupyter_learner'}"
+
+
+def course_as_root_for_instructors(spawner) -> None:
+    """An instructor's server opens on the course directory: nbgrader's formgrader works only on a course directory
+    inside the server's root ("The course directory root is not a subdirectory of the notebook server root")."""
+    if spawner.user.name in instructors():
+        spawner.notebook_dir = str(course_dir())
+
+
+c.Spawner.pre_spawn_hook = course_as_root_for_instructors
 
 
 SERVICE_PORT = PORT + 3
