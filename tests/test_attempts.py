@@ -30,7 +30,7 @@ def test_by_default_every_submission_is_graded_and_the_last_one_counts():
     assert rules.decide(history, at(60), DUE) is None  # late is marked, not refused
     assert rules.attempts_left(history) is None
     assert rules.counted(history, DUE)["id"] == "a3"
-    assert rules.sentence(history) == "제출 횟수에는 제한이 없습니다. 성적에는 마지막으로 채점한 시도가 들어갑니다."
+    assert rules.sentence(history) == "채점받을 수 있는 시도 수에는 제한이 없습니다. 성적에는 마지막으로 채점한 시도가 들어갑니다."
 
 
 def test_the_limit_counts_every_accepted_attempt_even_one_that_could_not_be_graded():

@@ -127,7 +127,7 @@ def test_each_learner_gets_their_own_graded_feedback_and_the_attempt_that_counts
     assert "시도 2번을 모두 썼습니다" in second and "성적에는 마지막으로 채점한 시도가 들어갑니다" in second
 
     page = next(iter(hub.feedback(LOOPER, "ch07-1").values()))  # the loop was the quiz cell: stopped at the cell limit
-    assert f"· {LOOPER}" in page and verdicts(page).count("틀림") == 7 and "답 셀이 셀마다 주어진 실행 시간을 넘어 중단되어" in page
+    assert f"· {LOOPER}" in page and verdicts(page).count("틀림") == 7 and "답 셀이 셀당 실행 시간 제한을 넘어 중단되어" in page
 
 
 def test_the_endless_loop_is_stopped_at_its_own_limit_and_the_queue_goes_on(hub, graded):
@@ -238,7 +238,7 @@ def test_an_attempt_past_the_limit_is_refused_with_a_page_that_says_so(hub, grad
     assert [(e["state"], e.get("reason")) for e in history][-1] == ("refused", "attempts")
     pages = hub.feedback(FIXER, "ch07-1")
     refused = pages[max(pages)]
-    assert "제출을 받지 않았습니다: 제출 횟수를 모두 썼습니다" in refused and "성적부에는 전에 채점한 시도가 그대로" in refused
+    assert "제출을 받지 않았습니다: 채점받을 수 있는 시도를 모두 썼습니다" in refused and "성적부에는 전에 채점한 시도가 그대로" in refused
     assert gradebook_score(hub, FIXER) == AUTO_POINTS
 
 

@@ -34,8 +34,8 @@ from traitlets.config import Configurable
 ATTEMPTS_FILE = "grades/attempts.json"
 TAKEN = ("accepted", "graded")  # attempts that count against max_attempts
 REFUSAL_KO = {
-    "attempts": "제출 횟수를 모두 썼습니다",
-    "too-soon": "앞 제출과 간격이 너무 짧습니다",
+    "attempts": "채점받을 수 있는 시도를 모두 썼습니다",
+    "too-soon": "앞 시도를 제출한 뒤 기다려야 하는 시간이 아직 지나지 않았습니다",
     "late": "마감이 지났습니다",
 }
 
@@ -86,7 +86,7 @@ class CourseRules(Configurable):
         if entry is not None and entry.get("state") in TAKEN:
             parts.append(f"이번 제출은 {entry['attempt']}번째로 채점한 시도입니다.")
         left = self.attempts_left(history)
-        parts.append("제출 횟수에는 제한이 없습니다." if left is None
+        parts.append("채점받을 수 있는 시도 수에는 제한이 없습니다." if left is None
                      else f"채점받을 수 있는 시도가 {left}번 남았습니다(모두 {self.max_attempts}번)." if left
                      else f"채점받을 수 있는 시도 {self.max_attempts}번을 모두 썼습니다.")
         if self.min_seconds_between:

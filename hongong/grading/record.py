@@ -75,8 +75,8 @@ def crashed_answer_cell(verdict: dict, answer_cell) -> dict:
               for o in answer_cell.get("outputs", []) if o.get("output_type") == "error"]
     if errors and errors[-1] == "CellTimeoutError":  # nbclient's: the cell ran past the course's limit per cell
         return {**verdict, "verdict": "wrong",
-                "message": "답 셀이 셀마다 주어진 실행 시간을 넘어 중단되어 답이 만들어지지 않았습니다. 끝나지 않는 반복문이 "
-                           "없는지, 훈련이 너무 길지 않은지 확인하고 그 셀을 다시 실행해 보세요."}
+                "message": "답 셀이 셀당 실행 시간 제한을 넘어 중단되어 답이 만들어지지 않았습니다. 끝나지 않는 반복문이 "
+                           "없는지, 훈련이 너무 길지 않은지 확인해 셀을 고친 다음 다시 제출하세요."}
     if errors and errors[-1] != "NotImplementedError":
         return {**verdict, "verdict": "wrong",
                 "message": f"답 셀이 오류({str(errors[-1])[:60]})로 끝나 답이 만들어지지 않았습니다. 오류를 고친 다음 그 셀을 다시 실행하세요."}

@@ -238,7 +238,7 @@ class Grader:
             try:
                 self.release(secret_folder, notebook, page)
             except OSError as error:
-                log(f"{submission.id}: 거절 안내를 내보내지 못했습니다 ({error})")
+                log(f"{submission.id}: 받지 않은 이유를 적은 피드백을 내보내지 못했습니다 ({error})")
 
     def turn(self) -> int:
         """Take up what arrived, grade what is accepted; the number of submissions handled."""

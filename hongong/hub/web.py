@@ -72,8 +72,8 @@ def application(grader, prefix: str):
             taken = sum(e["state"] in ("accepted", "graded") for e in history_of(grader.attempts(), assignment, student))
             needed = grader.rules.hints_unlock_after
             if level > 1 and taken < needed:
-                raise web.HTTPError(403, f"힌트 {level}은(는) 채점을 {needed}번 받은 뒤에 열립니다(지금 {taken}번). "
-                                         "먼저 제출해 보고, 피드백을 읽은 다음 다시 청하세요.")
+                raise web.HTTPError(403, f"{level}번째 힌트는 채점을 {needed}번 받은 뒤에 열립니다(지금 {taken}번). "
+                                         "먼저 제출해 보고, 피드백을 읽은 다음 다시 요청하세요.")
             self.finish({"hint": item.hints[level - 1]})
 
     class Page(Base):
