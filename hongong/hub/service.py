@@ -64,6 +64,7 @@ class Grader:
         self.lock = threading.Lock()  # the record: written by the grading thread, read by the web handlers
         self.running = None  # the grading command in progress
         self.waiting = None  # the next one, started and waiting for its learners (its imports done)
+        self.stopping = False
         self.pause_until = 0.0  # after the engine failed (not a submission: the command itself)
 
     # -- the record -------------------------------------------------------------------------------------------
@@ -163,7 +164,8 @@ class Grader:
         output, _ = self.running.communicate(json.dumps(arguments) + "\n")
         code, self.running = self.running.returncode, None
         log(f"{assignment} {', '.join(students)}: 채점 끝 {code} ({time.perf_counter() - started:.1f} s)")
-        self.waiting = self.engine()  # imports while this batch's feedback is released: the next one need not wait
+        if not self.stopping:  # imports while this batch's feedback is released: the next one need not wait
+            self.waiting = self.engine()
         if code != 0:
             log(output[-3000:])
             raise RuntimeError(f"채점 명령이 {code}(으)로 끝났습니다")
@@ -177,6 +179,7 @@ class Grader:
     def stop(self) -> None:
         """Stop a grading in progress with everything it started (the hub is stopping us): its submissions stay
         ``accepted`` and are graded when the service starts again."""
+        self.stopping = True
         for process in (self.running, self.waiting):
             if process is not None and process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
