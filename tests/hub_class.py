@@ -31,13 +31,14 @@ BIN = Path(sys.executable).parent
 
 
 def free_port_block(size: int = 4) -> int:
-    """A port with the ``size - 1`` ports after it free too (hub, hub API, proxy API, service)."""
+    """A port with the ``size - 1`` ports after it free too (hub, hub API, proxy API, service), below the kernel's
+    ephemeral range: a port taken from that range was sometimes given to one of the hub's own outgoing connections
+    before the service could listen on it ("Address already in use", the hub then stopped)."""
+    import random
+
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + size >= 65535:
-            continue
+        base = random.randrange(20000, low - size)
         try:
             sockets = [socket.create_server(("127.0.0.1", base + k)) for k in range(size)]
         except OSError:
