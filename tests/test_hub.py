@@ -277,6 +277,15 @@ def browser():
         browser.close()
 
 
+def log_in(page, hub, user):
+    """The hub's login form, as a person fills it; returns once the user's JupyterLab is there."""
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("#username_input", user)
+    page.fill("#password_input", hub.passwords[user])
+    page.click("#login_submit")
+    page.wait_for_url(re.compile(rf"/user/{user}/lab"), timeout=180_000)
+
+
 def test_a_learner_in_chromium_submits_from_the_assignment_list_and_reads_the_feedback(hub, graded, browser):
     """Log in, open Nbgrader → Assignment List, Submit, Fetch Feedback, open the page. Screenshots: hub-<n>-*.png."""
     from conftest import BUILD
@@ -288,11 +297,7 @@ def test_a_learner_in_chromium_submits_from_the_assignment_list_and_reads_the_fe
     def shot(number, what):
         page.screenshot(path=str(shots / f"hub-{number}-{what}.png"))
 
-    page.goto(f"{hub.url}/hub/login")
-    page.fill("#username_input", PERFECT)
-    page.fill("#password_input", hub.passwords[PERFECT])
-    page.click("#login_submit")
-    page.wait_for_url(re.compile(rf"/user/{PERFECT}/lab"), timeout=180_000)
+    log_in(page, hub, PERFECT)
     page.wait_for_selector("#jp-main-dock-panel", timeout=180_000)
     page.get_by_role("menuitem", name="Nbgrader").click()
     page.get_by_role("menuitem", name="Assignment List").click()
@@ -331,11 +336,7 @@ def test_the_instructor_grades_in_formgrader_on_the_hub_and_a_learner_has_none(h
 
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     page = context.new_page()
-    page.goto(f"{hub.url}/hub/login")
-    page.fill("#username_input", TEACHER)
-    page.fill("#password_input", hub.passwords[TEACHER])
-    page.click("#login_submit")
-    page.wait_for_url(re.compile(rf"/user/{TEACHER}/lab"), timeout=180_000)
+    log_in(page, hub, TEACHER)
     answer = page.goto(f"{hub.url}/user/{TEACHER}/formgrader/manage_assignments")
     assert "script-src 'nonce-" in answer.headers.get("content-security-policy", "")  # hongong/grading/formgrader_csp.py
     page.locator("table tbody tr", has_text="ch07-1").filter(has_text="released").first.wait_for(timeout=60_000)
@@ -359,11 +360,7 @@ def test_the_instructor_grades_in_formgrader_on_the_hub_and_a_learner_has_none(h
 
     learner = browser.new_context()
     page = learner.new_page()
-    page.goto(f"{hub.url}/hub/login")
-    page.fill("#username_input", FIXER)
-    page.fill("#password_input", hub.passwords[FIXER])
-    page.click("#login_submit")
-    page.wait_for_url(re.compile(rf"/user/{FIXER}/lab"), timeout=180_000)
+    log_in(page, hub, FIXER)
     answer = page.goto(f"{hub.url}/user/{FIXER}/formgrader")
     assert answer.status == 404
     learner.close()
