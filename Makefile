@@ -21,9 +21,10 @@ ASSIGNMENTS := ch07-1 ch07-2 ch07-3
 BOOK_FLAGS := --warningiserror --keep-going
 PROXY_VERSION := 5.3.0
 ROSTER ?= roster.csv
+HUB_PORT ?= $(or $(HONGONG_HUB_PORT),8000)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup venv system-packages data proxy hub hub-users hub-release book html test test-quick bench bench-build bench-autograde bench-class bench-scale bench-startup bench-hub release collect grade export lab lab-instructor clean
+.PHONY: help setup venv system-packages data proxy hub hub-start hub-stop hub-status hub-users hub-release book html test test-quick bench bench-build bench-autograde bench-class bench-scale bench-startup bench-hub release collect grade export lab lab-instructor clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -107,8 +108,17 @@ lab-instructor: setup ## the instructor's JupyterLab: formgrader (with a CSP), C
 hub-users: setup ## learners (and the instructor) as system users from a roster CSV (ROSTER=roster.csv INSTRUCTOR=…), as root
 	$(BIN)/python -m hongong.hub users $(ROSTER) $(if $(INSTRUCTOR),--instructor $(INSTRUCTOR))
 
-hub: setup ## the class's JupyterHub on 127.0.0.1:8000 with the grading service (as root; Ctrl+C stops both)
-	$(BIN)/python -m hongong.hub start
+hub: setup ## the class's JupyterHub on 127.0.0.1 (HUB_PORT, default 8000) with the grading service, in the foreground (as root; Ctrl+C stops both)
+	HONGONG_HUB_PORT=$(HUB_PORT) $(BIN)/python -m hongong.hub start
+
+hub-start: setup ## the same hub in the background (HUB_PORT=8000; log: .hub/state/hub.log), as root
+	HONGONG_HUB_PORT=$(HUB_PORT) $(BIN)/python -m hongong.hub start-background
+
+hub-status: ## is the hub started by hub-start running, and do the hub and its grading service answer
+	@$(BIN)/python -m hongong.hub status
+
+hub-stop: ## stop the hub started by hub-start (its users' servers, proxy and grading service with it), as root
+	$(BIN)/python -m hongong.hub stop
 
 hub-release: setup ## release an assignment to the hub's exchange (ASSIGNMENT=ch07-1)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make hub-release ASSIGNMENT=ch07-1"; exit 2; }

@@ -92,3 +92,17 @@ def test_the_sentence_names_this_attempt_what_is_left_and_when_hints_open():
                                   "2026-12-07 12:00:00"])
 def test_times_as_nbgrader_and_the_service_write_them_are_the_same_moment(text):
     assert parse_time(text) == DUE
+
+
+def test_the_rules_file_is_read_again_when_it_changes_and_a_broken_one_keeps_the_rules_read_last(tmp_path, capsys):
+    from hongong.grading.attempts import RulesFile
+
+    config = tmp_path / "nbgrader_config.py"
+    config.write_text("c = get_config()\nc.CourseRules.max_attempts = 3\n")
+    rules = RulesFile(tmp_path)
+    assert rules.current().max_attempts == 3
+    config.write_text("c = get_config()\nc.CourseRules.max_attempts = 5\nc.CourseRules.min_seconds_between = 60\n")
+    assert (rules.current().max_attempts, rules.current().min_seconds_between) == (5, 60)
+    config.write_text("c = get_config()\nc.CourseRules.max_attempts = (\n")
+    assert rules.current().max_attempts == 5 and "SyntaxError" in rules.problem
+    assert "규칙을 읽지 못해 앞서 읽은 규칙을 씁니다" in capsys.readouterr().err

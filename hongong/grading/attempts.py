@@ -25,6 +25,7 @@ graded and late), ``reason`` when refused, ``counted`` on the one whose grade is
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -39,6 +40,29 @@ REFUSAL_KO = {
     "late": "마감이 지났습니다",
 }
 
+
+
+class RulesFile:
+    """The course's rules as ``nbgrader_config.py`` says them now: read again whenever the file changes, so a rule the
+    instructor edits applies to the service's next decision without a restart. A file that cannot be read keeps the
+    rules read last, and says why (``problem``)."""
+
+    def __init__(self, course: Path):
+        self.path, self.seen, self.rules, self.problem = Path(course) / "nbgrader_config.py", None, CourseRules(), None
+
+    def current(self) -> "CourseRules":
+        from traitlets.config.loader import PyFileConfigLoader
+
+        status = self.path.stat()
+        if (status.st_mtime_ns, status.st_size) != self.seen:
+            self.seen = (status.st_mtime_ns, status.st_size)
+            try:
+                self.rules = CourseRules(config=PyFileConfigLoader(self.path.name, path=str(self.path.parent)).load_config())
+                self.problem = None
+            except Exception as error:  # the instructor's file, mid-edit or broken: the rules stay as they were
+                self.problem = f"{self.path}: {type(error).__name__}: {error}"
+                print(f"규칙을 읽지 못해 앞서 읽은 규칙을 씁니다: {self.problem}", file=sys.stderr, flush=True)
+        return self.rules
 
 class CourseRules(Configurable):
     max_attempts = Integer(0, help="Graded attempts per assignment and learner; 0: unlimited.").tag(config=True)

@@ -4,6 +4,10 @@
     python -m hongong.hub prepare                                  folders, users' configuration, permissions, proxy
     python -m hongong.hub release ASSIGNMENT                       release to the exchange (nbgrader release_assignment)
     python -m hongong.hub start                                    prepare, then run JupyterHub (Ctrl+C stops it)
+    python -m hongong.hub start-background                         prepare, then JupyterHub in the background
+    python -m hongong.hub status | stop                            the hub started in the background
+
+The port: ``HONGONG_HUB_PORT`` (default 8000; ``make hub-start HUB_PORT=…``).
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hongong.hub.place import (COURSE_ID, REPOSITORY, close_course, course_dir, exchange_dir, hub_dir, open_path_to,
-                               runtime_paths, state_dir)
+from hongong.hub.place import COURSE_ID, REPOSITORY, course_dir, exchange_dir, hub_dir, learner_paths, state_dir
+from hongong.hub.reach import close_around, close_course, close_state, open_path_to
 
 PROXY_VERSION = "5.3.0"  # the Makefile's PROXY_VERSION
 
@@ -81,13 +85,17 @@ def prepare() -> Path:
     # list, fails on a root it cannot write: "Unwritable directory"); sticky, so nobody removes another's entry
     os.chmod(exchange_dir(), 0o1777)
     write_users_configuration(course)
-    opened = [p for path in [*runtime_paths(), exchange_dir(), hub_dir() / "learner-config", REPOSITORY / "jupyter_learner"]
-              for p in open_path_to(path)]
-    closed = close_course(course)
+    for name in ("submitted", "autograded", "feedback", "grades", "downloaded", "attempts"):
+        (course / name).mkdir(exist_ok=True)  # made now, closed below: whatever is written in them later stays closed
+    opened = [p for path in learner_paths() for p in open_path_to(path)]
+    # the repository, the course and the hub's folder: closed but for the way to what a learner's server needs
+    closed = [p for folder in dict.fromkeys([REPOSITORY, course, hub_dir()]) for p in close_around(folder, learner_paths())]
+    closed += close_course(course)
+    close_state(state_dir())
     if opened:
         print("사용자 서버가 지나갈 수 있게 x 권한을 더한 폴더: " + ", ".join(map(str, opened)))
     if closed:
-        print(f"학습자가 읽을 수 없게 권한을 거둔 강사 전용 파일: {len(closed)}개")
+        print(f"학습자가 읽을 수 없게 권한을 거둔 파일과 폴더: {len(closed)}개")
     install_proxy()
     return course
 
@@ -114,7 +122,7 @@ def release(assignment: str) -> int:
 
 def main(argv: list[str]) -> int:
     command, *args = argv or ["help"]
-    if os.geteuid() != 0 and command in ("users", "prepare", "start"):
+    if os.geteuid() != 0 and command in ("users", "prepare", "start", "start-background", "stop"):
         print("root로 실행하세요: 시스템 사용자를 만들고 각 사용자의 서버를 그 사용자로 띄웁니다.", file=sys.stderr)
         return 2
     if command == "users" and args:
@@ -126,6 +134,10 @@ def main(argv: list[str]) -> int:
         except RosterError as error:
             print(f"계정을 만들지 않았습니다: {error}", file=sys.stderr)
             return 2
+        roster = Path(args[0])
+        if roster.stat().st_mode & 0o007:  # every classmate's id, name and e-mail
+            os.chmod(roster, roster.stat().st_mode & 0o7770)
+            print(f"{roster}: 다른 사용자(학습자)가 읽을 수 없게 권한을 거두었습니다.")
         print(f"새 계정 {len(done['created'])}개, 이미 있던 계정 {len(done['existing'])}개. "
               f"처음 비밀번호: {state_dir() / 'passwords.csv'} (root만 읽을 수 있음)")
         return 0
@@ -134,11 +146,18 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "release" and len(args) == 1:
         return release(args[0])
+    hub_command = [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(Path(__file__).with_name("jupyterhub_config.py"))]
     if command == "start" and not args:
         prepare()
-        config = Path(__file__).with_name("jupyterhub_config.py")
         os.chdir(state_dir())
-        os.execv(str(Path(sys.executable).parent / "jupyterhub"), ["jupyterhub", "-f", str(config)])
+        os.execv(hub_command[0], hub_command)
+    if command in ("start-background", "stop", "status") and not args:
+        from hongong.hub import background
+
+        if command == "start-background":
+            prepare()
+            return background.start(hub_command, int(os.environ.get("HONGONG_HUB_PORT", "8000")))
+        return background.stop() if command == "stop" else background.status()
     print(__doc__, file=sys.stderr)
     return 2
 

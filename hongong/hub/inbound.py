@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import stat
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -78,3 +79,18 @@ def copy_regular_files(source: Path, target: Path) -> list[str]:
             (target / entry.name).unlink()
             break
     return problems
+
+
+def close_to_others(folder: Path) -> None:
+    """Take "others" permissions off a submission folder once it is recorded. nbgrader's submit leaves it readable by
+    everyone (for an instructor's ``nbgrader collect``), guarded only by its unguessable name in an unlistable
+    ``inbound/``; closed, it tells a classmate who learnt the name nothing. Opened without following a link (a link
+    or anything but a folder is left alone); its owner can still read it."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return
+    try:
+        os.fchmod(descriptor, stat.S_IMODE(os.fstat(descriptor).st_mode) & ~0o007)
+    finally:
+        os.close(descriptor)

@@ -84,6 +84,7 @@ c.JupyterHub.services = [{
     "url": f"http://127.0.0.1:{SERVICE_PORT}",
     "command": [sys.executable, "-m", "hongong.hub.service"],
     "cwd": str(course_dir()),
+    "oauth_no_confirm": True,  # the course's own service: no "Authorize access" page before a learner's attempts
     "environment": {**SHARED, "HONGONG_HUB_DIR": str(hub_dir()), "HONGONG_COURSE_DIR": str(course_dir()),
                     "PYTHONUNBUFFERED": "1"},
 }]

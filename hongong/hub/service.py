@@ -19,13 +19,9 @@ Each turn (every ``POLL_SECONDS``):
 4. each page is released to the exchange under its submission's secret (nbgrader's ``notebook_hash``), so the
    learner's "Fetch Feedback" (nbgrader's ``fetch_feedback``, as the learner) finds it and nobody else can;
 5. with ``counts = "best"``, if the new attempt is not the best, the best one goes back into the gradebook;
-6. once the queue has been quiet for ``SUMMARIES_AFTER_IDLE_SECONDS``, ``grades/*.csv`` and the report are written again
-   (not after every submission: a learner's next attempt should not wait for them).
+6. once the queue has been quiet for ``SUMMARIES_AFTER_IDLE_SECONDS``, ``grades/*.csv`` and the report are written again.
 
-HTTP (:mod:`hongong.hub.web`, ``/services/grader/``, through the hub; a token or the hub's login): ``api/attempts`` is the caller's own record
-(an instructor may add ``?student=``), ``api/queue`` is for instructors only, ``api/hints/<assignment>/<grade id>/<level>``
-gives a hint held back from the release once the caller has enough graded attempts, and the page ``/services/grader/``
-shows a learner their attempts in Korean.
+The course's rules are read again whenever ``nbgrader_config.py`` changes. HTTP: :mod:`hongong.hub.web`.
 """
 
 from __future__ import annotations
@@ -41,15 +37,14 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from hongong.grading.attempts import REFUSAL_KO, CourseRules, history_of, read_attempts, write_attempts
-from hongong.hub.inbound import Submission, copy_regular_files
+from hongong.grading.attempts import REFUSAL_KO, CourseRules, RulesFile, history_of, read_attempts, write_attempts
+from hongong.hub.inbound import Submission, close_to_others, copy_regular_files
 from hongong.hub.place import course_dir, exchange_dir, release_feedback
 
 POLL_SECONDS = 1.0
 SETTLE_SECONDS = 1.0
 SUMMARIES_AFTER_IDLE_SECONDS = 30  # a submission folder unchanged this long is complete
 ENGINE_RETRY_SECONDS = 30
-MAX_FILES, MAX_BYTES = 100, 50 * 2**20  # a submission folder: an assignment's notebooks and a few files
 
 
 def log(message: str) -> None:
@@ -57,8 +52,8 @@ def log(message: str) -> None:
 
 
 class Grader:
-    def __init__(self, course: Path, exchange: Path, course_id: str, rules: CourseRules):
-        self.course, self.exchange, self.course_id, self.rules = course, exchange, course_id, rules
+    def __init__(self, course: Path, exchange: Path, course_id: str):
+        self.course, self.exchange, self.course_id, self.rules_file = course, exchange, course_id, RulesFile(course)
         self.inbound = exchange / course_id / "inbound"
         self.released = exchange / course_id / "feedback"
         self.lock = threading.Lock()  # the record: written by the grading thread, read by the web handlers
@@ -66,6 +61,11 @@ class Grader:
         self.waiting = None  # the next one, started and waiting for its learners (its imports done)
         self.stopping = False
         self.pause_until = 0.0  # after the engine failed (not a submission: the command itself)
+
+    @property
+    def rules(self) -> CourseRules:
+        """The rules as nbgrader_config.py says them at this decision (an edit applies without a restart)."""
+        return self.rules_file.current()
 
     # -- the record -------------------------------------------------------------------------------------------
     def attempts(self) -> dict:
@@ -253,6 +253,7 @@ class Grader:
                 self.update(submission.assignment or "?", submission.uploader(),
                             {"id": submission.id, "submitted": submission.time.isoformat(), "state": "ignored",
                              "reason": f"error: {type(error).__name__}"})
+            close_to_others(submission.folder)  # recorded (its time too): nobody but its author reads it any more
         if time.monotonic() < self.pause_until:
             return 0
         batch: dict[str, list[tuple[str, dict]]] = {}
@@ -318,9 +319,8 @@ def main() -> int:
     os.umask(0o007)  # what it writes in the course is the instructors' group's (setgid folders) and nobody else's
     course = course_dir()
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-    rules = CourseRules(config=config)
     course_id = config.CourseDirectory.get("course_id", COURSE_ID)
-    grader = Grader(course, exchange_dir(), course_id, rules)
+    grader = Grader(course, exchange_dir(), course_id)
     stop = threading.Event()
     worker = threading.Thread(target=grader.run_forever, args=(stop,), daemon=True)
     worker.start()

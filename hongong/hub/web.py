@@ -90,14 +90,17 @@ def application(grader, prefix: str):
                     rows.append("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in (
                         assignment, entry.get("attempt", ""), entry["submitted"][:19].replace("T", " "), state, score,
                         "예" if entry.get("counted") else "", why)) + "</tr>")
+            waiting = any(">채점 중<" in row for row in rows)
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
             self.finish(f"""<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>제출 기록</title>
 <style>body{{font-family:sans-serif;margin:2em}}td,th{{border:1px solid #ccc;padding:.3em .6em}}table{{border-collapse:collapse}}</style>
-</head><body><h1>{html.escape(student)}의 제출 기록</h1>
+{'<meta http-equiv="refresh" content="5">' if waiting else ''}</head><body><h1>{html.escape(student)}의 제출 기록</h1>
 <table><tr><th>과제</th><th>시도</th><th>제출 시각 (UTC)</th><th>상태</th><th>점수</th><th>성적에 들어감</th><th>받지 않은 이유</th></tr>
 {''.join(rows) or '<tr><td colspan="7">아직 제출한 과제가 없습니다.</td></tr>'}</table>
-<p>피드백은 JupyterLab의 Nbgrader → Assignment List에서 Fetch Feedback으로 받습니다.</p></body></html>""")
+<p>채점 중인 시도가 있으면 이 페이지는 5초마다 새로 고쳐집니다. 채점이 끝나면 JupyterLab의 Nbgrader → Assignment List에서
+새로 고침 버튼(Refresh assignments list)을 누르세요. 목록은 스스로 새로 고치지 않습니다. 그러면 제출한 과제 옆에
+"(feedback available to fetch)"가 보이고, Fetch Feedback을 누르면 피드백을 받습니다.</p></body></html>""")
 
     return web.Application([
         (prefix, Page),
