@@ -86,6 +86,17 @@ def test_the_sentence_names_this_attempt_what_is_left_and_when_hints_open():
     assert rules.sentence([]).endswith("두 번째 힌트부터는 1번 채점받은 뒤에 열립니다.")
     refused = attempt(0, -80, state="refused")
     assert not rules.sentence([first, refused], refused).startswith("이번 제출은")
+    assert rules.sentence([first, refused], refused).endswith("두 번째 힌트부터는 1번 채점받은 뒤에 열립니다.")
+
+
+def test_hints_past_the_first_open_after_a_graded_attempt_and_a_merely_accepted_one_opens_nothing():
+    rules = CourseRules(hints_unlock_after=1)
+    waiting = attempt(1, -90, state="accepted")
+    assert not rules.hints_open([waiting])  # submitted, not graded yet: the grading service gives no second hint
+    assert rules.hints_open([waiting], waiting)  # the feedback page of that attempt is read once it is graded
+    assert rules.hints_open([attempt(1, -90)])
+    assert not rules.hints_open([attempt(1, -90, state="refused"), attempt(2, -80, state="ignored")])
+    assert CourseRules(hints_unlock_after=2).graded_count([attempt(1, -90), waiting]) == 1
 
 
 @pytest.mark.parametrize("text", ["2026-12-07 12:00:00.000000 UTC", "2026-12-07T12:00:00+00:00", "2026-12-07T21:00:00+09:00",

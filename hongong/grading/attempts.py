@@ -103,9 +103,18 @@ class CourseRules(Configurable):
             return max(on_time, key=lambda entry: (entry["score"], entry["attempt"]))
         return graded[-1]
 
+    def graded_count(self, history: list[dict], this: dict | None = None) -> int:
+        """Graded attempts in ``history``; ``this``, the attempt whose feedback is being written, counts as graded
+        (its page is read once it is). An attempt merely accepted (waiting, or being graded) does not count."""
+        return sum(e["state"] == "graded" or (this is not None and e.get("id") == this.get("id") and e["state"] in TAKEN)
+                   for e in history)
+
+    def hints_open(self, history: list[dict], this: dict | None = None) -> bool:
+        """Hints past the first: open once ``hints_unlock_after`` attempts are graded."""
+        return self.graded_count(history, this) >= self.hints_unlock_after
+
     def sentence(self, history: list[dict], entry: dict | None = None) -> str:
         """What the learner reads about attempts in the feedback, in Korean."""
-        graded = sum(e["state"] in TAKEN for e in history)
         parts = []
         if entry is not None and entry.get("state") in TAKEN:
             parts.append(f"이번 제출은 {entry['attempt']}번째로 채점한 시도입니다.")
@@ -118,8 +127,7 @@ class CourseRules(Configurable):
         parts.append("성적에는 마감 전의 가장 좋은 시도가 들어갑니다." if self.counts == "best"
                      else "성적에는 마지막으로 채점한 시도가 들어갑니다.")
         if self.hints_unlock_after:
-            unlocked = graded >= self.hints_unlock_after
-            parts.append("두 번째 힌트부터 열려 있습니다." if unlocked
+            parts.append("두 번째 힌트부터 열려 있습니다." if self.hints_open(history, entry)
                          else f"두 번째 힌트부터는 {self.hints_unlock_after}번 채점받은 뒤에 열립니다.")
         return " ".join(parts)
 

@@ -138,6 +138,8 @@ def main(argv: list[str]) -> int:
         if roster.stat().st_mode & 0o007:  # every classmate's id, name and e-mail
             os.chmod(roster, roster.stat().st_mode & 0o7770)
             print(f"{roster}: 다른 사용자(학습자)가 읽을 수 없게 권한을 거두었습니다.")
+        if done["existing"]:
+            print("이미 있던 계정을 그대로 씁니다(비밀번호도 그대로): " + ", ".join(done["existing"]))
         print(f"새 계정 {len(done['created'])}개, 이미 있던 계정 {len(done['existing'])}개. "
               f"처음 비밀번호: {state_dir() / 'passwords.csv'} (root만 읽을 수 있음)")
         return 0

@@ -51,21 +51,20 @@ def learner_paths() -> list[Path]:
     return [*runtime_paths(), REPOSITORY / "jupyter_learner", hub_dir() / "learner-config", exchange_dir()]
 
 
-def release_feedback(released: Path, submission_folder: Path, notebook: str, page: str) -> None:
+def release_feedback(released: Path, secret: str, notebook: str, page: str) -> None:
     """Put ``page`` in the exchange's ``released`` folder where nbgrader's fetch_feedback looks for this submission's
-    notebook: named by the hash of the submission's secret, so its author finds it and nobody else can."""
+    notebook: named by the hash of the submission's ``secret``, so its author finds it and nobody else can."""
     released.mkdir(parents=True, exist_ok=True)
     os.chmod(released, 0o711)  # nbgrader's mode: anyone may open a file whose name they know, nobody may list
-    target = released_page(released, submission_folder, notebook)
+    target = released_page(released, secret, notebook)
     temporary = target.with_suffix(".tmp")
     temporary.write_text(page, encoding="utf-8")
     os.chmod(temporary, 0o644)
     temporary.replace(target)
 
 
-def released_page(released: Path, submission_folder: Path, notebook: str) -> Path:
+def released_page(released: Path, secret: str, notebook: str) -> Path:
     """nbgrader's name for a submission's feedback page in the exchange: the hash of the submission's secret."""
     from nbgrader.utils import notebook_hash
 
-    secret = (submission_folder / "submission_secret.txt").read_text()
     return released / f"{notebook_hash(secret=secret, notebook_id=notebook)}.html"

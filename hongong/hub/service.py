@@ -1,23 +1,20 @@
 """The grading service: each submission in nbgrader's exchange graded as it arrives, its feedback released to its author.
 
-Who runs it: JupyterHub (a managed service, as root, started and stopped with the hub; ``hongong/hub/
-jupyterhub_config.py``). It is the course's trusted process: it reads the exchange's ``inbound/`` (which learners can
-write to but not list), writes the course directory and releases feedback. It never sends a check to a learner.
+Who runs it: JupyterHub (a managed service, as root, started and stopped with the hub). The course's trusted process:
+it reads the exchange's ``inbound/`` (learners write, cannot list), writes the course, releases feedback.
 
 Each turn (every ``POLL_SECONDS``):
 
-1. every folder in ``inbound/`` (:mod:`hongong.hub.inbound`) not yet in the attempts record (:mod:`hongong.grading.attempts`, on disk) is taken up,
-   oldest first: its author must own it (a folder made in another learner's name is refused), its time is the
-   folder's change time (which its author cannot set back), and the course's rules decide whether it is graded;
-2. a refused submission gets a feedback page that says why; an accepted one is copied (regular files only, none
-   followed through a link, within the limits of an upload) into ``submitted/<learner>/<assignment>/`` and recorded
-   as ``accepted`` *before* grading, so a service stopped now grades it when it starts again;
+1. every folder in ``inbound/`` not yet in the attempts record (:mod:`hongong.grading.attempts`, on disk) is taken up,
+   oldest first: its author must own it and be on the roster, it is copied as :mod:`hongong.hub.inbound` says (its
+   time: the latest change of what was copied), and the course's rules decide whether it is graded;
+2. a refused submission gets a feedback page that says why; an accepted one goes into ``submitted/<learner>/
+   <assignment>/`` and is recorded as ``accepted`` *before* grading (a service stopped now grades it on restart);
 3. the accepted submissions, at most one per learner and assignment, are graded together by the same command as
    ``make grade`` (``python -m hongong.grading grade ASSIGNMENT --student …``: precheck, sandbox, trusted checker,
    gradebook, feedback; one writer at a time, :func:`hongong.grading.classroom.course_lock`), in parallel; the
    command is started ahead (``grade-when-told``) so that a submission does not wait for its imports;
-4. each page is released to the exchange under its submission's secret (nbgrader's ``notebook_hash``), so the
-   learner's "Fetch Feedback" (nbgrader's ``fetch_feedback``, as the learner) finds it and nobody else can;
+4. each page is released under its submission's secret (nbgrader's ``notebook_hash``), for its author's Fetch Feedback;
 5. with ``counts = "best"``, if the new attempt is not the best, the best one goes back into the gradebook;
 6. once the queue has been quiet for ``SUMMARIES_AFTER_IDLE_SECONDS``, ``grades/*.csv`` and the report are written again.
 
@@ -38,16 +35,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from hongong.grading.attempts import REFUSAL_KO, CourseRules, RulesFile, history_of, read_attempts, write_attempts
-from hongong.hub.inbound import Submission, close_to_others, copy_regular_files
+from hongong.hub.inbound import Submission, close_to_others, copy_regular_files, read_secret
 from hongong.hub.place import course_dir, exchange_dir, release_feedback
 
-POLL_SECONDS = 1.0
-SETTLE_SECONDS = 1.0
-SUMMARIES_AFTER_IDLE_SECONDS = 30  # a submission folder unchanged this long is complete
-ENGINE_RETRY_SECONDS = 30
+POLL_SECONDS, SETTLE_SECONDS = 1.0, 1.0  # a turn; a submission folder unchanged this long is complete
+SUMMARIES_AFTER_IDLE_SECONDS, ENGINE_RETRY_SECONDS = 30, 30
 
 
 def log(message: str) -> None:
+    message = "".join(c if c.isprintable() or c == "\n" else f"\\x{ord(c):02x}" for c in message)  # no terminal escape
     print(f"[grader {datetime.now().strftime('%H:%M:%S')}] {message}", flush=True)
 
 
@@ -123,35 +119,37 @@ class Grader:
         """Record the submission as accepted or refused; the entry to grade, or None."""
         problem = submission.author_problem()
         if problem is not None or submission.assignment not in self.known_assignments():
-            log(f"{submission.id}: 받지 않음 ({problem or '없는 과제'})")
+            log(f"{submission.shown}: 받지 않음 ({problem or '없는 과제'})")
             self.update(submission.assignment or "?", submission.uploader(),  # in the record of whoever made it
                         {"id": submission.id, "submitted": submission.time.isoformat(), "state": "ignored",
                          "reason": problem or "unknown-assignment"})
             return None
+        keep = self.course / "attempts" / submission.assignment / submission.student / submission.id
+        copied = copy_regular_files(submission.folder, keep, owner=submission.owner)
+        submission.time = max(submission.time, copied.changed)  # the latest change of what is graded
         history = history_of(self.attempts(), submission.assignment, submission.student)
         entry = {"id": submission.id, "submitted": submission.time.isoformat()}
         reason = self.rules.decide(history, submission.time, self.due(submission.assignment))
         if reason is not None:
             entry |= {"state": "refused", "reason": reason}
             self.update(submission.assignment, submission.student, entry)
-            self.release_refusal(submission, history + [entry], entry)
+            self.release_refusal(submission, keep, history + [entry], entry)
+            shutil.rmtree(keep, ignore_errors=True)
             log(f"{submission.student} {submission.assignment}: 받지 않음 ({reason})")
             return None
-        target = self.course / "submitted" / submission.student / submission.assignment
-        problems = copy_regular_files(submission.folder, target)
-        (target / "timestamp.txt").write_text(submission.time.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
-        keep = self.course / "attempts" / submission.assignment / submission.student / submission.id
-        shutil.rmtree(keep, ignore_errors=True)
-        shutil.copytree(target, keep)
+        (keep / "timestamp.txt").write_text(submission.time.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+        copy_regular_files(keep, self.course / "submitted" / submission.student / submission.assignment)
         attempt = 1 + sum(e["state"] in ("accepted", "graded") for e in history)
         entry |= {"state": "accepted", "attempt": attempt}
-        if problems:
-            entry["problems"] = problems
+        if copied.problems:
+            entry["problems"] = copied.problems
         self.update(submission.assignment, submission.student, entry)
         return entry
 
     def known_assignments(self) -> set[str]:
-        return {p.name for p in (self.course / "exercises").iterdir() if p.is_dir()}
+        """The assignments released on the hub (the exchange's outbound/), not all of the course's exercises/."""
+        outbound = self.exchange / self.course_id / "outbound"
+        return {p.name for p in outbound.iterdir() if p.is_dir()} if outbound.is_dir() else set()
 
     def grade(self, assignment: str, students: list[str]) -> None:
         """The same command as ``make grade``, for these learners of one assignment (the engine waiting for them)."""
@@ -199,7 +197,7 @@ class Grader:
         counted = self.rules.counted(history, self.due(assignment))
         if counted is not None and counted["id"] != entry["id"] and self.rules.counts == "best":
             kept = self.course / "attempts" / assignment / student / counted["id"]
-            copy_regular_files(kept, self.course / "submitted" / student / assignment)
+            copy_regular_files(kept, self.course / "submitted" / student / assignment)  # the service's own copy
             log(f"{student} {assignment}: 가장 좋은 시도({counted['attempt']}번째)를 성적부에 되돌립니다")
             self.grade(assignment, [student])
         self.mark_counted(assignment, student, counted)
@@ -220,28 +218,30 @@ class Grader:
             return float(gradebook.find_submission(assignment, student).score)
 
     # -- feedback to the exchange ----------------------------------------------------------------------------
-    def release(self, submission_folder: Path, notebook: str, page: str) -> None:
-        release_feedback(self.released, submission_folder, notebook, page)
+    def release(self, kept: Path, notebook: str, page: str) -> None:
+        """``page`` under the secret of the submission whose copy is ``kept`` (the service's: never the learner's)."""
+        release_feedback(self.released, read_secret(kept), notebook, page)
 
     def release_graded(self, assignment: str, student: str, entry: dict) -> None:
         folder = self.course / "feedback" / student / assignment
         for notebook in self.notebooks(assignment):
             page = folder / f"{notebook}.html"
-            if page.exists():
+            try:
                 self.release(self.course / "attempts" / assignment / student / entry["id"], notebook,
                              page.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as error:  # no page, or a secret that is not nbgrader's
+                log(f"{student} {assignment}: 피드백을 내보내지 못했습니다 ({error})")
 
-    def release_refusal(self, submission: Submission, history: list[dict], entry: dict) -> None:
+    def release_refusal(self, submission: Submission, kept: Path, history: list[dict], entry: dict) -> None:
         from hongong.grading.feedback_items import refusal_page
 
-        secret_folder = submission.folder
         for notebook in self.notebooks(submission.assignment):
             page = refusal_page(self.course, submission.assignment, submission.student, notebook,
                                 REFUSAL_KO[entry["reason"]], self.rules, history, entry)
             try:
-                self.release(secret_folder, notebook, page)
-            except OSError as error:
-                log(f"{submission.id}: 받지 않은 이유를 적은 피드백을 내보내지 못했습니다 ({error})")
+                self.release(kept, notebook, page)
+            except (OSError, ValueError) as error:
+                log(f"{submission.shown}: 받지 않은 이유를 적은 피드백을 내보내지 못했습니다 ({error})")
 
     def turn(self) -> int:
         """Take up what arrived, grade what is accepted; the number of submissions handled."""
@@ -249,7 +249,7 @@ class Grader:
             try:
                 self.take_up(submission)
             except Exception as error:  # one odd folder must not stop the queue
-                log(f"{submission.id}: 받는 중 오류 {type(error).__name__}: {error}")
+                log(f"{submission.shown}: 받는 중 오류 {type(error).__name__}: {error}")
                 self.update(submission.assignment or "?", submission.uploader(),
                             {"id": submission.id, "submitted": submission.time.isoformat(), "state": "ignored",
                              "reason": f"error: {type(error).__name__}"})
@@ -265,7 +265,7 @@ class Grader:
         for assignment, todo in sorted(batch.items()):
             for student, entry in todo:  # what is in submitted/ must be this attempt (a restart may have left another)
                 kept = self.course / "attempts" / assignment / student / entry["id"]
-                copy_regular_files(kept, self.course / "submitted" / student / assignment)
+                copy_regular_files(kept, self.course / "submitted" / student / assignment)  # the service's own copy
             try:
                 self.grade(assignment, [student for student, _ in todo])
             except RuntimeError:  # stopped, or the engine itself failed: they stay accepted, tried again in a while

@@ -9,7 +9,9 @@ others to ``.hub/state/passwords.csv`` (root only) for the instructor to hand ou
 keeps its password. The learners are added to the course's gradebook, so formgrader and the export list them.
 
 An id must be a valid, unprivileged user name (lower-case letters, digits, ``-`` and ``_``, starting with a letter,
-at most 32 characters): anything else is refused with its line number, before any account is made.
+at most 32 characters), not a reserved name and not a system account of this machine (``root``, ``www-data`` ...: an
+instructor named so would become a hub admin who logs in as that account): anything else is refused with its line
+number, before any account is made. An existing ordinary account is adopted (its password kept) and said so.
 """
 
 from __future__ import annotations
@@ -51,6 +53,26 @@ def read_roster(path: Path) -> list[dict]:
     if repeated:
         raise RosterError(f"명단에 두 번 나온 student_id: {', '.join(sorted(set(repeated)))}")
     return rows
+
+
+def system_account(name: str) -> bool:
+    """An account of this machine below the first user id (``UID_MIN`` of /etc/login.defs: daemons, www-data ...):
+    never a learner's or an instructor's, whatever a roster says."""
+    try:
+        uid = pwd.getpwnam(name).pw_uid
+    except KeyError:
+        return False
+    return uid < first_user_id()
+
+
+def first_user_id() -> int:
+    try:
+        for line in Path("/etc/login.defs").read_text().splitlines():
+            if line.split()[:1] == ["UID_MIN"]:
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 1000
 
 
 def ensure_group(name: str) -> None:
@@ -108,8 +130,11 @@ def create_accounts(roster: Path, instructor: str, course: Path, given: dict[str
     """Accounts for the roster's learners and the instructor; learners into the gradebook. ``given``: passwords to
     use for new accounts (tests); returns ``{"created": [...], "existing": [...]}``."""
     rows = read_roster(roster)
-    if not NAME.match(instructor):
-        raise RosterError(f"강사 계정 이름으로 쓸 수 없습니다: {instructor!r}")
+    if not NAME.match(instructor) or instructor in RESERVED or system_account(instructor):
+        raise RosterError(f"강사 계정 이름으로 쓸 수 없습니다: {instructor!r} (예약된 이름이거나 시스템 계정)")
+    taken = [row["student_id"] for row in rows if system_account(row["student_id"])]
+    if taken:
+        raise RosterError(f"이미 있는 시스템 계정과 이름이 같은 student_id: {', '.join(taken)}")
     if instructor in {row["student_id"] for row in rows}:
         raise RosterError(f"강사 계정 {instructor!r}이(가) 학습자 명단에도 있습니다.")
     ensure_group(LEARNER_GROUP)

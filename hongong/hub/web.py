@@ -69,10 +69,10 @@ def application(grader, prefix: str):
             level = int(level)
             if item is None or not 1 <= level <= len(item.hints):
                 raise web.HTTPError(404, "그런 힌트가 없습니다.")
-            taken = sum(e["state"] in ("accepted", "graded") for e in history_of(grader.attempts(), assignment, student))
-            needed = grader.rules.hints_unlock_after
-            if level > 1 and taken < needed:
-                raise web.HTTPError(403, f"{level}번째 힌트는 채점을 {needed}번 받은 뒤에 열립니다(지금 {taken}번). "
+            history, rules = history_of(grader.attempts(), assignment, student), grader.rules
+            if level > 1 and not rules.hints_open(history):  # graded attempts only: a waiting one opens nothing
+                raise web.HTTPError(403, f"{level}번째 힌트는 채점을 {rules.hints_unlock_after}번 받은 뒤에 열립니다"
+                                         f"(지금 {rules.graded_count(history)}번). "
                                          "먼저 제출해 보고, 피드백을 읽은 다음 다시 요청하세요.")
             self.finish({"hint": item.hints[level - 1]})
 
