@@ -82,7 +82,7 @@ def test_hints_past_the_first_are_held_back_until_a_graded_attempt(hub):
     assert all(len(item.hints) == 1 and item.levels == len(source[g].hints) for g, item in released.items())
     assert all(item.hints[0] == source[g].hints[0] for g, item in released.items())
     said, why = held_hint(hub, PERFECT, 2)
-    assert said is None and "채점을 1번 받은 뒤에 열립니다(지금 0번)" in why
+    assert said is None and "채점을 1번 받은 뒤에 열립니다(지금까지 0번)" in why
 
 
 def test_a_held_back_hint_is_given_after_a_graded_attempt(hub, graded):

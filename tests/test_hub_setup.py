@@ -159,14 +159,14 @@ def handed_in(readme_hub):
 
 
 def test_the_readmes_hub_commands_set_up_a_class_a_learner_submits_and_fetches_graded_feedback(readme_hub, handed_in):
-    assert "처음 비밀번호" in readme_hub.said["hub-users"].stdout
-    assert "roster.csv: 다른 사용자(학습자)가 읽을 수 없게 권한을 거두었습니다." in readme_hub.said["hub-users"].stdout
+    assert "초기 비밀번호" in readme_hub.said["hub-users"].stdout
+    assert "roster.csv: 다른 사용자(학습자)가 읽을 수 없게 권한을 없앴습니다." in readme_hub.said["hub-users"].stdout
     assert f"http://127.0.0.1:{readme_hub.port}" in readme_hub.said["hub-start"].stdout
     assert [(e["attempt"], e["state"], e["status"]) for e in handed_in["history"]] == [(1, "graded", "graded")]
     page = next(iter(handed_in["pages"].values()))
     assert f"ch07-1 피드백 · {LEARNER}" in page and "통과" in page
     status = readme_hub.make("make hub-status")
-    assert status.returncode == 0 and "돌고 있음" in status.stdout and "채점 서비스 응답 있음" in status.stdout
+    assert status.returncode == 0 and "허브: 실행 중" in status.stdout and "채점 서비스 응답 있음" in status.stdout
     code, page = readme_hub.api("/services/grader/", LEARNER)  # the learner is told what to press to see the feedback
     assert code == 200 and "새로 고침 버튼(Refresh assignments list)을 누르세요" in page, page
 
@@ -324,6 +324,6 @@ def test_make_hub_stop_stops_the_hub_and_status_says_so(readme_hub, handed_in):
     stopped = readme_hub.make("make hub-stop")
     assert stopped.returncode == 0 and "허브를 멈췄습니다" in stopped.stdout
     status = readme_hub.make("make hub-status")
-    assert status.returncode != 0 and "멈춤" in status.stdout
+    assert status.returncode != 0 and "실행 중 아님" in status.stdout
     assert not readme_hub.service_up()
     assert grp.getgrnam("hongong-instructors")  # the groups stay for the next class

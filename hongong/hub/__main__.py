@@ -95,7 +95,7 @@ def prepare() -> Path:
     if opened:
         print("사용자 서버가 지나갈 수 있게 x 권한을 더한 폴더: " + ", ".join(map(str, opened)))
     if closed:
-        print(f"학습자가 읽을 수 없게 권한을 거둔 파일과 폴더: {len(closed)}개")
+        print(f"학습자가 읽을 수 없게 권한을 없앤 파일과 폴더: {len(closed)}개")
     install_proxy()
     return course
 
@@ -137,11 +137,11 @@ def main(argv: list[str]) -> int:
         roster = Path(args[0])
         if roster.stat().st_mode & 0o007:  # every classmate's id, name and e-mail
             os.chmod(roster, roster.stat().st_mode & 0o7770)
-            print(f"{roster}: 다른 사용자(학습자)가 읽을 수 없게 권한을 거두었습니다.")
+            print(f"{roster}: 다른 사용자(학습자)가 읽을 수 없게 권한을 없앴습니다.")
         if done["existing"]:
             print("이미 있던 계정을 그대로 씁니다(비밀번호도 그대로): " + ", ".join(done["existing"]))
         print(f"새 계정 {len(done['created'])}개, 이미 있던 계정 {len(done['existing'])}개. "
-              f"처음 비밀번호: {state_dir() / 'passwords.csv'} (root만 읽을 수 있음)")
+              f"초기 비밀번호: {state_dir() / 'passwords.csv'} (root만 읽을 수 있음)")
         return 0
     if command == "prepare" and not args:
         prepare()

@@ -62,7 +62,7 @@ def answers(port: int) -> tuple[bool, bool]:
 
 def start(command: list[str], port: int) -> int:
     if running():
-        print(f"허브가 이미 돌고 있습니다 (pid {running()[0]}). 멈추려면 make hub-stop", file=sys.stderr)
+        print(f"허브가 이미 실행 중입니다(pid {running()[0]}). 멈추려면 make hub-stop을 실행하세요.", file=sys.stderr)
         return 1
     with open(log_file(), "a") as log:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
@@ -73,7 +73,7 @@ def start(command: list[str], port: int) -> int:
         if process.poll() is not None:
             break
         if all(answers(port)):
-            print(f"허브: http://127.0.0.1:{port} (pid {process.pid}, 기록: {log_file()}). 멈추려면 make hub-stop")
+            print(f"허브: http://127.0.0.1:{port} (pid {process.pid}, 로그: {log_file()}). 멈추려면 make hub-stop을 실행하세요.")
             return 0
         time.sleep(0.5)
     tail = log_file().read_text(errors="replace").splitlines()[-30:]
@@ -85,14 +85,14 @@ def start(command: list[str], port: int) -> int:
             os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     pid_file().unlink(missing_ok=True)
-    print("허브가 뜨지 않았습니다. 기록의 마지막 줄:\n" + "\n".join(tail), file=sys.stderr)
+    print("허브를 시작하지 못했습니다. 로그의 마지막 부분:\n" + "\n".join(tail), file=sys.stderr)
     return 1
 
 
 def stop() -> int:
     found = running()
     if found is None:
-        print("돌고 있는 허브가 없습니다.")
+        print("실행 중인 허브가 없습니다.")
         pid_file().unlink(missing_ok=True)
         return 0
     pid = found[0]
@@ -102,7 +102,7 @@ def stop() -> int:
         time.sleep(0.5)
     if running():
         os.killpg(pid, signal.SIGKILL)
-        print(f"{STOP_TIMEOUT}초 안에 멈추지 않아 강제로 끝냈습니다. 프록시나 채점 서비스가 남았을 수 있습니다: "
+        print(f"{STOP_TIMEOUT}초 안에 멈추지 않아 강제로 끝냈습니다. 프록시나 채점 서비스가 남아 있을 수 있습니다. 확인: "
               "ps -ef | grep -e configurable-http-proxy -e hongong.hub.service", file=sys.stderr)
     pid_file().unlink(missing_ok=True)
     print(f"허브를 멈췄습니다 (pid {pid}).")
@@ -112,10 +112,10 @@ def stop() -> int:
 def status() -> int:
     found = running()
     if found is None:
-        print("허브: 멈춤")
+        print("허브: 실행 중 아님")
         return 3
     pid, port = found
     hub, service = answers(port)
-    print(f"허브: 돌고 있음 (pid {pid}, http://127.0.0.1:{port}), 응답 {'있음' if hub else '없음'}, "
-          f"채점 서비스 응답 {'있음' if service else '없음'}, 기록: {log_file()}")
+    print(f"허브: 실행 중 (pid {pid}, http://127.0.0.1:{port}), 허브 응답 {'있음' if hub else '없음'}, "
+          f"채점 서비스 응답 {'있음' if service else '없음'}, 로그: {log_file()}")
     return 0 if hub and service else 1

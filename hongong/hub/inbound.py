@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 MAX_FILES, MAX_BYTES = 100, 50 * 2**20  # a submission folder: an assignment's notebooks and a few files
-NOT_TAKEN = "링크이거나, 일반 파일이 아니거나, 제출한 사람의 파일이 아닙니다"
+NOT_TAKEN = "링크이거나 일반 파일이 아니거나 제출한 학습자의 파일이 아님"
 
 
 class Submission:
@@ -53,7 +53,7 @@ class Submission:
     def author_problem(self) -> str | None:
         """Why this folder cannot be taken as its named author's submission, or None."""
         if not self.student or not self.folder.is_dir() or self.folder.is_symlink():
-            return "이름이 nbgrader의 제출 폴더 형식이 아닙니다"
+            return "nbgrader의 제출 폴더가 아닙니다(이름 형식이 다르거나 폴더가 아님)"
         try:
             uid = pwd.getpwnam(self.student).pw_uid
         except KeyError:
@@ -120,7 +120,7 @@ def copy_regular_files(source: Path, target: Path, owner: int | None = None) -> 
                     copy.write(chunk)
                 changes.append(os.fstat(handle.fileno()).st_ctime)
             if total > MAX_BYTES:
-                copied.problems.append(f"파일이 모두 {MAX_BYTES // 2**20} MB를 넘어 나머지는 받지 않았습니다")
+                copied.problems.append(f"파일 크기의 합이 {MAX_BYTES // 2**20} MB를 넘어 나머지는 받지 않았습니다")
                 (target / name).unlink()
                 break
         changes.append(os.fstat(folder).st_ctime)

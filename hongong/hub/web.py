@@ -64,7 +64,7 @@ def application(grader, prefix: str):
             student = self.current_user["name"]
             source = grader.course / "solutions" / assignment / "items.toml"
             if assignment not in grader.known_assignments() or not source.is_file():
-                raise web.HTTPError(404, "이 과제의 힌트가 없습니다.")
+                raise web.HTTPError(404, "이 과제에는 힌트가 없습니다.")
             item = read_items(source).get(grade_id)
             level = int(level)
             if item is None or not 1 <= level <= len(item.hints):
@@ -72,7 +72,7 @@ def application(grader, prefix: str):
             history, rules = history_of(grader.attempts(), assignment, student), grader.rules
             if level > 1 and not rules.hints_open(history):  # graded attempts only: a waiting one opens nothing
                 raise web.HTTPError(403, f"{level}번째 힌트는 채점을 {rules.hints_unlock_after}번 받은 뒤에 열립니다"
-                                         f"(지금 {rules.graded_count(history)}번). "
+                                         f"(지금까지 {rules.graded_count(history)}번). "
                                          "먼저 제출해 보고, 피드백을 읽은 다음 다시 요청하세요.")
             self.finish({"hint": item.hints[level - 1]})
 
@@ -98,9 +98,9 @@ def application(grader, prefix: str):
 {'<meta http-equiv="refresh" content="5">' if waiting else ''}</head><body><h1>{html.escape(student)}의 제출 기록</h1>
 <table><tr><th>과제</th><th>시도</th><th>제출 시각 (UTC)</th><th>상태</th><th>점수</th><th>성적에 들어감</th><th>받지 않은 이유</th></tr>
 {''.join(rows) or '<tr><td colspan="7">아직 제출한 과제가 없습니다.</td></tr>'}</table>
-<p>채점 중인 시도가 있으면 이 페이지는 5초마다 새로 고쳐집니다. 채점이 끝나면 JupyterLab의 Nbgrader → Assignment List에서
-새로 고침 버튼(Refresh assignments list)을 누르세요. 목록은 스스로 새로 고치지 않습니다. 그러면 제출한 과제 옆에
-"(feedback available to fetch)"가 보이고, Fetch Feedback을 누르면 피드백을 받습니다.</p></body></html>""")
+<p>채점 중인 시도가 있으면 이 페이지는 5초마다 새로 고쳐집니다. Assignment List는 저절로 새로 고쳐지지 않으므로, 채점이
+끝나면 JupyterLab의 Nbgrader → Assignment List에서 새로 고침 버튼(Refresh assignments list)을 누르세요. 그러면 제출한 과제
+옆에 "(feedback available to fetch)"가 보이고, Fetch Feedback을 누르면 피드백을 받을 수 있습니다.</p></body></html>""")
 
     return web.Application([
         (prefix, Page),
