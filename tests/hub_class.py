@@ -26,6 +26,7 @@ import nbformat
 
 from class_submissions import new_course
 from conftest import ROOT
+from hongong.hub.background import NoRedirect  # a redirect (to the hub's login page) is the answer
 
 BIN = Path(sys.executable).parent
 
@@ -49,17 +50,22 @@ def free_port_block(size: int = 4) -> int:
     raise RuntimeError("no free ports")
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect (to the hub's login page) is the answer, not something to follow."""
+def modes_of(paths) -> dict:
+    """{path: (mode, group)} of each path there is (links left out), for :func:`restore_modes`."""
+    return {p: (p.lstat().st_mode, p.lstat().st_gid) for p in paths if p.exists() and not p.is_symlink()}
 
-    def redirect_request(self, *args, **kwargs):
-        return None
+
+def restore_modes(modes: dict) -> None:
+    for path, (mode, gid) in modes.items():
+        if path.exists() and not path.is_symlink():
+            os.chown(path, -1, gid)
+            os.chmod(path, mode & 0o7777)
 
 
 class Hub:
     def __init__(self, learners: list[str], instructor: str, rules: str = "", cell_timeout: int = 30):
         # prepare() closes this checkout to learners (hongong/hub/reach.py): put its modes back when the class ends
-        self.checkout_modes = {p: (p.lstat().st_mode, p.lstat().st_gid) for p in [ROOT, *ROOT.iterdir()] if not p.is_symlink()}
+        self.checkout_modes = modes_of([ROOT, *ROOT.iterdir()])
         self.top = Path(tempfile.mkdtemp(prefix="hongong-hub-", dir="/tmp"))
         os.chmod(self.top, 0o755)
         self.course = self.top / "course"
@@ -198,7 +204,4 @@ class Hub:
         for user in [*self.learners, self.instructor]:
             subprocess.run(["userdel", "--remove", user], capture_output=True)
         shutil.rmtree(self.top, ignore_errors=True)
-        for path, (mode, gid) in self.checkout_modes.items():
-            if path.exists():
-                os.chown(path, -1, gid)
-                os.chmod(path, mode & 0o7777)
+        restore_modes(self.checkout_modes)

@@ -47,26 +47,26 @@ def inbound(hub) -> Path:
     return hub.hub_dir / "exchange" / "hongong-ch7" / "inbound"
 
 
-def plant(hub, user: str, tag: str, secret_command: list[str]) -> str:
-    """A submission folder made by ``user`` straight in inbound/ (the notebook copied, the secret made by
-    ``secret_command`` with ``{secret}`` for its path); its name."""
-    name = f"{user}+ch07-1+2026-12-04 10:00:{tag}.000000 UTC+hostile{tag}"
+def plant(hub, user: str, tag: str, secret_command: list[str], assignment: str = "ch07-1") -> str:
+    """A submission folder for ``assignment`` made by ``user`` straight in inbound/ (their ch07-1 notebook copied in as
+    the assignment's, the secret made by ``secret_command`` with ``{secret}`` for its path); its name."""
+    name = f"{user}+{assignment}+2026-12-04 10:00:{tag}.000000 UTC+hostile{tag}"
     folder = inbound(hub) / name
     hub.as_user(user, "mkdir", str(folder))
     notebook = Path(pwd.getpwnam(user).pw_dir) / "ch07-1" / "ch07-1.ipynb"
-    hub.as_user(user, "cp", str(notebook), str(folder / "ch07-1.ipynb"))
+    hub.as_user(user, "cp", str(notebook), str(folder / f"{assignment}.ipynb"))
     hub.as_user(user, *[part.replace("{secret}", str(folder / "submission_secret.txt")) for part in secret_command])
     return name
 
 
-def state_of(hub, student: str, folder: str, timeout: float = 90) -> dict:
+def state_of(hub, student: str, folder: str, timeout: float = 90, assignment: str = "ch07-1") -> dict:
     """The record's entry for the submission ``folder`` once it is decided (refused, ignored or graded)."""
     import json
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         record = json.loads((hub.course / "grades" / "attempts.json").read_text())
-        entry = {e["id"]: e for e in record.get("ch07-1", {}).get(student, [])}.get(folder)
+        entry = {e["id"]: e for e in record.get(assignment, {}).get(student, [])}.get(folder)
         if entry is not None and entry["state"] != "accepted":
             return entry
         time.sleep(1)
@@ -128,20 +128,7 @@ def test_an_account_not_on_the_roster_is_not_graded(hub):
 
 
 def test_an_assignment_not_released_on_the_hub_is_not_graded(hub):
-    notebook = Path(pwd.getpwnam(VICTIM).pw_dir) / "ch07-1" / "ch07-1.ipynb"
-    name = f"{VICTIM}+ch07-2+2026-12-04 10:00:05.000000 UTC+unreleased"
-    folder = inbound(hub) / name
-    hub.as_user(VICTIM, "mkdir", str(folder))
-    hub.as_user(VICTIM, "cp", str(notebook), str(folder / "ch07-2.ipynb"))
-    hub.as_user(VICTIM, sys.executable, "-c", SECRET_WRITER, str(folder / "submission_secret.txt"))
-    import json
-
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        record = json.loads((hub.course / "grades" / "attempts.json").read_text())
-        entry = {e["id"]: e for e in record.get("ch07-2", {}).get(VICTIM, [])}.get(name)
-        if entry is not None and entry["state"] != "accepted":
-            break
-        time.sleep(1)
-    assert entry is not None and (entry["state"], entry["reason"]) == ("ignored", "unknown-assignment"), entry
+    planted = plant(hub, VICTIM, "05", [sys.executable, "-c", SECRET_WRITER, "{secret}"], assignment="ch07-2")
+    entry = state_of(hub, VICTIM, planted, assignment="ch07-2")
+    assert (entry["state"], entry["reason"]) == ("ignored", "unknown-assignment"), entry
     assert not (hub.course / "submitted" / VICTIM / "ch07-2").exists()

@@ -29,7 +29,7 @@ import pytest
 from class_submissions import CLASS
 from conftest import BUILD, ROOT
 from hongong.hub.reach import PRIVATE
-from hub_class import Hub, free_port_block
+from hub_class import Hub, free_port_block, modes_of, restore_modes
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.geteuid() != 0, reason="the hub makes system users (root)")]
 
@@ -69,10 +69,6 @@ class Listener:
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Record)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-def modes_of(paths) -> dict:
-    return {p: (p.lstat().st_mode, p.lstat().st_gid) for p in paths if p.exists() or p.is_symlink()}
 
 
 class ReadmeHub(Hub):
@@ -129,10 +125,7 @@ def readme_hub():
         if (kept / "gradebook.db").exists():
             shutil.copy2(kept / "gradebook.db", ROOT / "gradebook.db")
         shutil.rmtree(kept)
-        for path, (mode, gid) in before.items():
-            if path.exists() and not path.is_symlink():
-                os.chown(path, -1, gid)
-                os.chmod(path, mode & 0o7777)
+        restore_modes(before)
 
 
 @pytest.fixture(scope="module")

@@ -41,7 +41,6 @@ REFUSAL_KO = {
 }
 
 
-
 class RulesFile:
     """The course's rules as ``nbgrader_config.py`` says them now: read again whenever the file changes, so a rule the
     instructor edits applies to the service's next decision without a restart. A file that cannot be read keeps the
@@ -63,6 +62,7 @@ class RulesFile:
                 self.problem = f"{self.path}: {type(error).__name__}: {error}"
                 print(f"규칙을 읽지 못해 앞서 읽은 규칙을 씁니다: {self.problem}", file=sys.stderr, flush=True)
         return self.rules
+
 
 class CourseRules(Configurable):
     max_attempts = Integer(0, help="Graded attempts per assignment and learner; 0: unlimited.").tag(config=True)

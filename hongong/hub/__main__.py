@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from hongong.hub.place import COURSE_ID, REPOSITORY, course_dir, exchange_dir, hub_dir, learner_paths, state_dir
-from hongong.hub.reach import close_around, close_course, close_state, open_path_to
+from hongong.hub.reach import WRITTEN_LATER, close_around, close_course, close_state, open_path_to
 
 PROXY_VERSION = "5.3.0"  # the Makefile's PROXY_VERSION
 
@@ -85,11 +85,12 @@ def prepare() -> Path:
     # list, fails on a root it cannot write: "Unwritable directory"); sticky, so nobody removes another's entry
     os.chmod(exchange_dir(), 0o1777)
     write_users_configuration(course)
-    for name in ("submitted", "autograded", "feedback", "grades", "downloaded", "attempts"):
+    for name in WRITTEN_LATER:
         (course / name).mkdir(exist_ok=True)  # made now, closed below: whatever is written in them later stays closed
-    opened = [p for path in learner_paths() for p in open_path_to(path)]
+    needed = learner_paths()
+    opened = [p for path in needed for p in open_path_to(path)]
     # the repository, the course and the hub's folder: closed but for the way to what a learner's server needs
-    closed = [p for folder in dict.fromkeys([REPOSITORY, course, hub_dir()]) for p in close_around(folder, learner_paths())]
+    closed = [p for folder in dict.fromkeys([REPOSITORY, course, hub_dir()]) for p in close_around(folder, needed)]
     closed += close_course(course)
     close_state(state_dir())
     if opened:

@@ -61,8 +61,8 @@ def answers(port: int) -> tuple[bool, bool]:
 
 
 def start(command: list[str], port: int) -> int:
-    if running():
-        print(f"허브가 이미 실행 중입니다(pid {running()[0]}). 멈추려면 make hub-stop을 실행하세요.", file=sys.stderr)
+    if (found := running()) is not None:
+        print(f"허브가 이미 실행 중입니다(pid {found[0]}). 멈추려면 make hub-stop을 실행하세요.", file=sys.stderr)
         return 1
     with open(log_file(), "a") as log:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,

@@ -86,7 +86,8 @@ def open_regular(folder: int, name: str, owner: int | None) -> int:
 
 
 def open_folder(path: Path) -> int:
-    return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    """A descriptor for the folder ``path`` itself: no link followed, nothing else opened (and never waited on)."""
+    return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
 
 
 def copy_regular_files(source: Path, target: Path, owner: int | None = None) -> Copied:
@@ -149,7 +150,7 @@ def close_to_others(folder: Path) -> None:
     ``inbound/``; closed, it tells a classmate who learnt the name nothing. Opened without following a link (a link
     or anything but a folder is left alone); its owner can still read it."""
     try:
-        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        descriptor = open_folder(folder)
     except OSError:
         return
     try:

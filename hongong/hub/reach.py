@@ -30,8 +30,9 @@ from hongong.hub.place import INSTRUCTOR_GROUP
 
 # What the instructor's server (formgrader, as the instructor) reads and writes in the course: answers, hidden checks,
 # the release with every hint, every learner's work and grade.
-PRIVATE = ("solutions", "checks", "exercises", "gradebook.db", "gradebook.db-journal", "submitted", "autograded",
-           "feedback", "grades", "downloaded", "attempts", "nbgrader_config.py")
+# The folders among them that grading writes later: prepare() makes them before closing, so what lands there stays closed.
+WRITTEN_LATER = ("submitted", "autograded", "feedback", "grades", "downloaded", "attempts")
+PRIVATE = ("solutions", "checks", "exercises", "gradebook.db", "gradebook.db-journal", *WRITTEN_LATER, "nbgrader_config.py")
 
 
 def instructors_gid() -> int | None:
