@@ -24,7 +24,7 @@ ROSTER ?= roster.csv
 HUB_PORT ?= $(or $(HONGONG_HUB_PORT),8000)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup venv system-packages data proxy hub hub-start hub-stop hub-status hub-users hub-release book html test test-quick bench bench-build bench-autograde bench-class bench-scale bench-startup bench-hub release collect grade export lab lab-instructor clean
+.PHONY: help setup venv system-packages data proxy hub hub-start hub-stop hub-status hub-users hub-release book html test test-quick bench bench-build bench-autograde bench-class bench-scale bench-startup bench-hub bench-hub-hostile release collect grade export lab lab-instructor clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -64,7 +64,7 @@ test: setup ## set up everything, then run all tests (the book build among them)
 test-quick: setup ## the tests that take seconds (skips building the book)
 	$(BIN)/python -m pytest -m "not slow"
 
-bench: bench-build bench-autograde bench-class bench-scale bench-startup bench-hub ## run the benchmarks below
+bench: bench-build bench-autograde bench-class bench-scale bench-startup bench-hub bench-hub-hostile ## run the benchmarks below
 
 bench-build: setup ## print build times: cold, warm, and the chapters' pure execution
 	$(BIN)/python benchmarks/build_time.py
@@ -83,6 +83,9 @@ bench-scale: setup ## print a class graded serially, in parallel and on Dask; sa
 
 bench-hub: setup ## print Submit-to-feedback latency on a real hub: alone (p50/p95) and LEARNERS=10 within a minute (root)
 	$(BIN)/python benchmarks/hub_latency.py $(LEARNERS) $(REPEATS)
+
+bench-hub-hostile: setup ## print an honest learner's Submit-to-feedback alone and beside a hostile one, and the ratio (root)
+	$(BIN)/python benchmarks/hub_hostile.py $(REPEATS)
 
 release: setup ## regenerate exercises/ (student release) from solutions/ with nbgrader
 	@for assignment in $(ASSIGNMENTS); do $(BIN)/nbgrader generate_assignment $$assignment --force --log-level=WARN || exit 1; done

@@ -90,7 +90,8 @@ def main() -> None:
         waits = [results[name] for name in names]
         print(describe(f"{learners} learners within one minute", waits))
         print("  per learner: " + ", ".join(f"{name[-2:]} {results[name]:.0f} s" for name in names))
-        print(hub.log_text().count("채점 끝 0"), "grading commands ran (one per batch: learners waiting together are graded together)")
+        print(hub.log_text().count("채점 끝 0"), "grading commands ran (one per learner and attempt, each page released "
+              "when its own grading ends)")
     finally:
         hub.close()
 

@@ -170,6 +170,23 @@ class Hub:
             raise AssertionError(f"{user}: {command} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
         return done
 
+    def server_token(self, user: str) -> str:
+        """A token with the scopes the hub gives a learner's server (jupyterhub_config.py), asked for with their own."""
+        request = urllib.request.Request(f"{self.url}/hub/api/users/{user}/tokens", method="POST", data=json.dumps(
+            {"scopes": ["users:activity!user", "access:services!service=grader"], "note": "as a server token"}).encode(),
+            headers={"Authorization": f"token {self.token(user)}"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.loads(answer.read().decode())["token"]
+
+    def held_hint(self, user: str, level: int, assignment: str = "ch07-1", item: str = "test-q1") -> list:
+        """What the learner's kernel gets for hint ``level`` of ``item``: hongong.exercise.hints.held_hint, as them."""
+        script = ("import json; from hongong.exercise.hints import held_hint; "
+                  f"print(json.dumps(held_hint({assignment!r}, {item!r}, {level})))")
+        done = self.as_user(user, sys.executable, "-c", script, environment={
+            "HONGONG_GRADER_URL": f"http://127.0.0.1:{self.port + 3}/services/grader/",
+            "JUPYTERHUB_API_TOKEN": self.server_token(user)})
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
     def hand_in(self, user: str, assignment: str, notebook) -> None:
         """Fetch (once), put the learner's notebook in place as they would have saved it, and submit."""
         home = Path(pwd.getpwnam(user).pw_dir)

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ROOT
 from hongong.exercise.items import read_items
-from hongong.grading.hints import HintRule, hints_used
+from hongong.grading.hints import HintRule, hints_given, hints_used, record_hint_given
 
 ITEMS = read_items(ROOT / "solutions" / "ch07-1" / "items.toml")
 
@@ -34,6 +34,30 @@ def test_only_real_hints_count_each_once():
         nbformat.v4.new_markdown_cell("not an output"),
     ])
     assert hints_used(nb, ITEMS) == {"test-q1": 2, "test-softmax": 1}
+
+
+def test_the_services_record_of_hints_given_counts_whatever_the_outputs_say_and_only_before_the_submission(tmp_path):
+    import time
+
+    (tmp_path / "grades").mkdir()
+    record_hint_given(tmp_path, "ch07-1", "kim", "test-q1", 2)
+    record_hint_given(tmp_path, "ch07-1", "kim", "test-q1", 2)  # asked twice: one hint
+    record_hint_given(tmp_path, "ch07-1", "lee", "test-q2", 2)
+    time.sleep(0.01)
+    stamp = tmp_path / "submitted" / "kim" / "ch07-1" / "timestamp.txt"
+    stamp.parent.mkdir(parents=True)
+    from datetime import datetime, timezone
+
+    stamp.write_text(datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+    time.sleep(0.01)
+    record_hint_given(tmp_path, "ch07-1", "kim", "test-softmax", 2)  # after this submission: for the next one
+    given = hints_given(tmp_path, "ch07-1", "kim")
+    assert given == {("test-q1", 2)}
+    cleared = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("hint('q1')", outputs=[record("test-q1", 1)])])
+    assert hints_used(cleared, ITEMS, given) == {"test-q1": 2}  # the kernel's record only adds what it showed
+    assert hints_used(nbformat.v4.new_notebook(), ITEMS, given | {("test-unknown", 1)}) == {"test-q1": 1}
+    stamp.unlink()  # no time known (a hand-in from elsewhere): every hint given counts
+    assert hints_given(tmp_path, "ch07-1", "kim") == {("test-q1", 2), ("test-softmax", 2)}
 
 
 def test_the_rule_is_free_by_default_and_never_takes_a_score_below_zero():

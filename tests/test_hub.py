@@ -51,28 +51,6 @@ def graded(hub):
             LOOPER: hub.wait_graded(LOOPER, "ch07-1", 1), "fixer-first": first}
 
 
-def server_token(hub, user):
-    """A token with the scopes the hub gives a learner's server (jupyterhub_config.py), asked for with the learner's own."""
-    import urllib.request
-
-    request = urllib.request.Request(f"{hub.url}/hub/api/users/{user}/tokens", method="POST",
-                                     data=json.dumps({"scopes": ["users:activity!user", "access:services!service=grader"],
-                                                      "note": "as a server token"}).encode(),
-                                     headers={"Authorization": f"token {hub.token(user)}"})
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.loads(answer.read().decode())["token"]
-
-
-def held_hint(hub, user, level):
-    """What the learner's kernel gets for hint ``level`` of q1: hongong.exercise.hints.held_hint run as the learner."""
-    script = ("import json; from hongong.exercise.hints import held_hint; "
-              f"print(json.dumps(held_hint('ch07-1', 'test-q1', {level})))")
-    done = hub.as_user(user, sys.executable, "-c", script, environment={
-        "HONGONG_GRADER_URL": f"http://127.0.0.1:{hub.port + 3}/services/grader/",
-        "JUPYTERHUB_API_TOKEN": server_token(hub, user)})
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def test_hints_past_the_first_are_held_back_until_a_graded_attempt(hub):
     from hongong.exercise.items import read_items
 
@@ -81,14 +59,14 @@ def test_hints_past_the_first_are_held_back_until_a_graded_attempt(hub):
     source = read_items(hub.course / "solutions" / "ch07-1" / "items.toml")
     assert all(len(item.hints) == 1 and item.levels == len(source[g].hints) for g, item in released.items())
     assert all(item.hints[0] == source[g].hints[0] for g, item in released.items())
-    said, why = held_hint(hub, PERFECT, 2)
+    said, why = hub.held_hint(PERFECT, 2)
     assert said is None and "채점을 1번 받은 뒤에 열립니다(지금까지 0번)" in why
 
 
 def test_a_held_back_hint_is_given_after_a_graded_attempt(hub, graded):
     from hongong.exercise.items import read_items
 
-    said, why = held_hint(hub, PERFECT, 2)
+    said, why = hub.held_hint(PERFECT, 2)
     assert said == read_items(hub.course / "solutions" / "ch07-1" / "items.toml")["test-q1"].hints[1], why
 
 
@@ -203,12 +181,13 @@ def test_a_learner_reaches_no_file_of_another(hub, graded):
 def test_the_service_answers_a_learner_only_about_themselves(hub, graded):
     assert hub.api("/services/grader/api/attempts", None)[0] in (302, 401, 403)  # no token: to the login page
     status, body = hub.api("/services/grader/api/attempts", FIXER)
-    assert status == 200 and body["student"] == FIXER and FIXER not in str(graded[PERFECT])
+    assert status == 200 and body["student"] == FIXER and PERFECT not in json.dumps(body, ensure_ascii=False)
+    assert [e["score"] for e in body["attempts"]["ch07-1"]] == [e["score"] for e in graded[FIXER]]  # their own
     assert hub.api(f"/services/grader/api/attempts?student={PERFECT}", FIXER)[0] == 403
     assert hub.api("/services/grader/api/queue", FIXER)[0] == 403
     status, body = hub.api(f"/services/grader/api/attempts?student={PERFECT}", TEACHER)
     assert status == 200 and body["attempts"]["ch07-1"][0]["score"] == AUTO_POINTS
-    assert hub.api("/services/grader/api/queue", TEACHER) == (200, {"waiting": []})
+    assert hub.api("/services/grader/api/queue", TEACHER) == (200, {"waiting": [], "grading": [], "problems": []})
     status, page = hub.api("/services/grader/", FIXER)
     assert status == 200 and "제출 기록" in page and PERFECT not in page
 

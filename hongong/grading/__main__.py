@@ -8,6 +8,7 @@
                                                           one waiting, so a submission does not wait for the imports)
     python -m hongong.grading export                      grades/*.csv again (= nbgrader export)
     python -m hongong.grading report                      grades/report.png and report.html again
+    python -m hongong.grading summaries                   export and report together, holding the course's lock
 
 Run in the course directory (the repository root); ``make grade`` does it.
 """
@@ -15,7 +16,7 @@ Run in the course directory (the repository root); ``make grade`` does it.
 import sys
 from pathlib import Path
 
-from hongong.grading.classroom import UnknownStudent, course_lock, grade
+from hongong.grading.classroom import UnknownStudent, grade
 from hongong.grading.export import export
 from hongong.grading.report import report
 from hongong.grading.sandbox import SandboxUnavailable
@@ -55,8 +56,7 @@ def main(argv: list[str]) -> int:
         options += ["--ExecuteInScratch.sandbox=False"] if known.no_sandbox else []
         assignments = known.assignments or sorted(p.name for p in (course / "exercises").iterdir() if p.is_dir())
         try:
-            with course_lock(course):
-                status = grade(course, assignments, options, only=known.student)
+            status = grade(course, assignments, options, only=known.student)  # locks the course as it records
         except SandboxUnavailable as error:
             print(f"채점하지 않았습니다: {error}", file=sys.stderr)
             return 3
@@ -70,6 +70,13 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "export":
         export(course)
+        return 0
+    if command == "summaries":  # the hub's service, once its queue is quiet: export and report, as grade ends
+        from hongong.grading.classroom import course_lock
+
+        with course_lock(course):
+            export(course)
+            report(course)
         return 0
     if command == "report":
         print(report(course))

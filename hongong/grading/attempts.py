@@ -15,11 +15,14 @@ late submissions graded and marked late)::
     c.CourseRules.late = "refuse"             # "mark" (graded, late) or "refuse" (after the due date)
 
 The record (``grades/attempts.json``, one writer: the service) has, per assignment and learner, every submission that
-reached the service, in order: ``id`` (the exchange's folder name), ``submitted`` (the learner's time, UTC ISO),
-``state`` (``accepted``: copied into ``submitted/``, to be graded; ``graded``; ``refused`` by a rule; ``ignored``: not a
-learner's own submission), ``attempt`` (its number among the accepted ones: every graded attempt counts, one that could
-not be graded too), ``status``/``score`` once graded (the status of :mod:`hongong.grading.status`; a score only for
-graded and late), ``reason`` when refused, ``counted`` on the one whose grade is in the gradebook.
+reached the service, in order: ``id`` (the exchange's folder name), ``submitted`` (its time by the service's clock, UTC
+ISO), ``state`` (``accepted``: kept, to be graded; ``graded``; ``refused`` by a rule; ``ignored``: not a learner's own
+submission; ``failed``: accepted, but the service's grading command failed, so it is not counted as an attempt),
+``attempt`` (its number among the accepted ones: every graded attempt counts, one whose notebook could not be executed
+too), ``status``/``score`` once graded (the status of :mod:`hongong.grading.status`; a score only for graded and late),
+``reason`` when refused or failed, ``counted`` on the one whose grade is in the gradebook, ``restore`` (``pending`` or
+``failed``) on a best attempt being graded again into the gradebook, ``tries``/``retry_at`` while a failed grading
+command waits to be tried again.
 """
 
 from __future__ import annotations
@@ -34,10 +37,13 @@ from traitlets.config import Configurable
 
 ATTEMPTS_FILE = "grades/attempts.json"
 TAKEN = ("accepted", "graded")  # attempts that count against max_attempts
+WAITING_PER_LEARNER = 2  # attempts accepted and not graded yet, per learner (all assignments); more are refused
 REFUSAL_KO = {
     "attempts": "채점받을 수 있는 시도를 모두 썼습니다",
     "too-soon": "앞 시도를 제출한 뒤 기다려야 하는 시간이 아직 지나지 않았습니다",
     "late": "마감이 지났습니다",
+    "too-many-waiting": f"채점을 기다리는 시도가 이미 {WAITING_PER_LEARNER}개 있습니다(앞 시도의 피드백을 받은 뒤에 다시 "
+                        "제출하세요)",
 }
 
 

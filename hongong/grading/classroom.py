@@ -15,7 +15,9 @@ How a class is graded (:func:`grade`):
    local threads, or as Dask tasks (``--dask``: a LocalCluster started and stopped here; ``--scheduler
    tcp://…``: an existing cluster, whose workers need this repository's environment, ``bwrap`` and root);
    see :mod:`hongong.grading.workers`. A worker that dies has its task run again elsewhere by Dask;
-4. record: as each execution comes back, *this* process, and only this one, records it with nbgrader
+4. record: as each execution comes back, *this* process records it with nbgrader, holding the course's lock
+   (:func:`course_lock`: one writer of the gradebook, ``grades/status.json`` and ``feedback/`` at a time, whichever
+   process grades; executions run outside it, so the hub's service can grade learners side by side)
    (``NbGraderAPI.autograde``, which takes the execution from :data:`hongong.grading.execute.PRECOMPUTED`
    instead of running the notebook again, makes it inert and puts the checker's verdicts in the gradebook:
    :mod:`hongong.grading.record`), then the status (:mod:`hongong.grading.status`) and the feedback
@@ -53,14 +55,17 @@ from hongong.grading.workers import ClassGrading, Executions
 
 
 @contextlib.contextmanager
-def course_lock(course: Path, say=print):
-    """One grading run at a time per course (``make grade`` by hand and the hub's grading service): the second waits."""
+def course_lock(course: Path, say=print, wait: bool = True):
+    """One writer of the course's gradebook, statuses and feedback at a time (``make grade`` by hand, each of the hub's
+    grading slots, the export and the report): the second waits, or with ``wait=False`` gets BlockingIOError."""
     import fcntl
 
     with open(course / ".grading.lock", "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            if not wait:
+                raise
             say("다른 채점이 끝나기를 기다립니다(.grading.lock).")
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -140,7 +145,6 @@ def grade(course: Path, assignments: list[str], options: list[str] = (), say=pri
     else:
         say("경고: 샌드박스 없이 채점합니다(--no-sandbox). 제출물의 코드가 이 컴퓨터에서 강사의 권한으로 실행됩니다.")
     settings = ClassGrading(parent=api)
-    status = read_status(course)
     students = roster(course)
     unknown = sorted(set(only) - set(students))
     if unknown:
@@ -149,8 +153,9 @@ def grade(course: Path, assignments: list[str], options: list[str] = (), say=pri
     say(f"{len(students)}명, 과제 {', '.join(assignments)}")
     todo = []
     for assignment in assignments:
-        if ensure_in_gradebook(course, assignment):
-            say(f"{assignment}: 성적부에 없어서 solutions/에서 등록했습니다 (exercises/는 그대로).")
+        with course_lock(course, say):
+            if ensure_in_gradebook(course, assignment):
+                say(f"{assignment}: 성적부에 없어서 solutions/에서 등록했습니다 (exercises/는 그대로).")
         for student in students:
             todo.append((assignment, student, precheck(course, assignment, student)))
     serial = settings.jobs == 1 and not (settings.dask or settings.scheduler)
@@ -161,7 +166,12 @@ def grade(course: Path, assignments: list[str], options: list[str] = (), say=pri
     progress = tqdm(total=len(todo), unit="건", desc="채점", file=sys.stderr, disable=None, dynamic_ncols=True)
 
     def record(assignment, student, entry=None):
+        with course_lock(course, say):  # another process may be recording too: its statuses are read again here
+            write(assignment, student, entry)
+
+    def write(assignment, student, entry):
         nonlocal done
+        status = read_status(course)
         try:
             entry = entry or grade_one(api, course, assignment, student)
         except Exception as error:  # one submission's surprise must not stop the class: it fails, with the error's name
@@ -219,9 +229,11 @@ def grade(course: Path, assignments: list[str], options: list[str] = (), say=pri
         progress.close()
         if executions is not None:
             executions.close()
-    if settings.summaries:
-        export(course)
-        report(course)
+    with course_lock(course, say):
+        if settings.summaries:
+            export(course)
+            report(course)
+        status = read_status(course)
     say(summary(status, assignments, time.perf_counter() - start))
     return status
 

@@ -56,12 +56,17 @@ def item_rows(cells: list[dict], items: dict, entry: dict, book_url: str, anchor
     return rows
 
 
+FAULT_NOTE_KO = ("제출은 받았지만 채점 서비스가 채점하지 못했습니다. 노트북 탓이 아니므로 이 시도는 채점받은 시도 수에 들어가지 "
+                 "않습니다. 강사에게 알렸으니, 잠시 뒤에 다시 제출하세요.")
+
+
 def summary(assignment: str, student: str, rows: list[dict], score, max_score, rule: HintRule, problem: str = "",
-            late_penalty: float = 0, attempts: str = "", refused: str = "") -> dict:
+            late_penalty: float = 0, attempts: str = "", refused: str = "", fault: str = "") -> dict:
     """``resources["hongong"]`` for the template."""
     return {"assignment": assignment, "student": student, "items": rows, "by_id": {r["grade_id"]: r for r in rows},
             "score": score if score == "-" else points(score), "max_score": points(max_score), "late_penalty": points(late_penalty) if late_penalty else "",
-            "problem": problem, "hint_rule": rule.sentence(), "attempts": attempts, "refused": refused}
+            "problem": problem, "hint_rule": rule.sentence(), "attempts": attempts, "refused": refused,
+            "fault": fault, "fault_note": FAULT_NOTE_KO if fault else ""}
 
 
 def attempts_sentence(parent, course: Path, assignment: str, student: str) -> str:
@@ -152,8 +157,9 @@ def write_ungradable_feedback(api, assignment: str, student: str, entry: dict) -
 
 
 def refusal_page(course: Path, assignment: str, student: str, notebook: str, reason: str, rules, history: list[dict],
-                 entry: dict) -> str:
-    """The page a refused submission gets (hub only): why, and the attempts so far; no item is graded."""
+                 entry: dict, fault: bool = False) -> str:
+    """The page a refused submission gets (hub only): why, and the attempts so far; no item is graded. ``fault``: it
+    was accepted, but the grading service could not grade it (``reason`` says why; not the learner's doing)."""
     from hongong.grading.gradebook import nbgrader_api
     from nbgrader.converters import GenerateFeedback
 
@@ -167,7 +173,7 @@ def refusal_page(course: Path, assignment: str, student: str, notebook: str, rea
                      setting.book_url or local_book(api.coursedir), anchors=False)
     resources = {"nbgrader": {"notebook": notebook, "assignment": assignment, "student": student},
                  "hongong": summary(assignment, student, rows, "-", sum(c["points"] for c in cells), HintRule(parent=api),
-                                    attempts=rules.sentence(history, entry), refused=reason)}
+                                    attempts=rules.sentence(history, entry), **{"fault" if fault else "refused": reason})}
     converter = GenerateFeedback(coursedir=api.coursedir, parent=api)
     exporter = converter.exporter_class(parent=converter, config=converter.config)
     page, _ = exporter.from_notebook_node(nbformat.v4.new_notebook(), resources)

@@ -111,7 +111,8 @@ def attempts_html(course: Path) -> list[str]:
     record = read_attempts(course)
     if not record:
         return []
-    state_ko = {"accepted": "채점 대기", "refused": "받지 않음", "ignored": "무시(남의 이름)"}
+    state_ko = {"accepted": "채점 대기", "refused": "받지 않음", "ignored": "무시(남의 이름)",
+                "failed": "채점 못 함(서비스 오류)"}
     lines = ["<h2>시도 (JupyterHub 채점 서비스)</h2><p>채점 서비스가 받은 제출 전부입니다. "
              "<b>성적</b>에 표시한 시도의 점수가 성적부에 있습니다.</p>"]
     for assignment, learners in sorted(record.items()):
@@ -119,7 +120,10 @@ def attempts_html(course: Path) -> list[str]:
         for student, history in sorted(learners.items()):
             for entry in history:
                 state = state_ko.get(entry["state"]) or STATUS_KO.get(entry.get("status", ""), entry["state"])
-                why = REFUSAL_KO.get(entry.get("reason", ""), "") or REASON_KO.get(entry.get("status_reason", ""), "")
+                why = (REFUSAL_KO.get(entry.get("reason", ""), "") or REASON_KO.get(entry.get("reason", ""), "")
+                       or REASON_KO.get(entry.get("status_reason", ""), ""))
+                if entry.get("restore") == "failed":
+                    why = "가장 좋은 시도를 성적부에 되돌리지 못함 (채점 서비스의 로그를 보세요)"
                 score = "" if entry.get("score") is None else f"{entry['score']:g}"
                 cells = (student, entry.get("attempt", ""), entry.get("submitted", "")[:19].replace("T", " "), state, score,
                          "✔" if entry.get("counted") else "", why)

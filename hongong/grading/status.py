@@ -29,7 +29,8 @@ REASON_KO = {"timeout": "시간 초과", "memory": "메모리 초과", "processe
              "worker-lost": "채점 컴퓨터와 연결이 끊김", "checker-failed": "채점기 오류",
              "notebook-missing": "노트북이 없음", "invalid-notebook": "노트북이 손상됨",
              "gradebook-tampered": "성적부가 바뀜", "autograde-failed": "자동 채점 실패",
-             "refused": "받지 않은 제출"}
+             "refused": "받지 않은 제출", "grading-command-failed": "채점 서비스 오류",
+             "grading-timeout": "채점 서비스의 시간 초과"}
 
 
 def read_status(course: Path) -> dict:

@@ -8,6 +8,8 @@ service (:mod:`hongong.hub.service`, a JupyterHub-managed service) and each user
 - ``hongong/hub/jupyterhub_config.py``: the hub's configuration (``jupyterhub -f``);
 - :mod:`hongong.hub.service`: watches the exchange's inbound folder and grades each submission with the same engine
   as ``make grade`` (:mod:`hongong.grading.classroom`), under the course's rules (:mod:`hongong.grading.attempts`),
-  then releases the feedback so that the learner's "Fetch Feedback" shows it; :mod:`hongong.hub.inbound` (what it
-  takes from a submission folder) and :mod:`hongong.hub.web` (its HTTP side) are its parts.
+  then releases the feedback so that the learner's "Fetch Feedback" shows it. Its parts: :mod:`hongong.hub.intake`
+  (which folders it takes up, fairly per account), :mod:`hongong.hub.inbound` (what it takes from a folder),
+  :mod:`hongong.hub.slots` (one grading command per learner, side by side), :mod:`hongong.hub.pages` (the pages it
+  releases) and :mod:`hongong.hub.web` (its HTTP side).
 """

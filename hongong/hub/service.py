@@ -5,27 +5,27 @@ it reads the exchange's ``inbound/`` (learners write, cannot list), writes the c
 
 Each turn (every ``POLL_SECONDS``):
 
-1. every folder in ``inbound/`` not yet in the attempts record (:mod:`hongong.grading.attempts`, on disk) is taken up,
-   oldest first: its author must own it and be on the roster, it is copied as :mod:`hongong.hub.inbound` says (its
-   time: the latest change of what was copied), and the course's rules decide whether it is graded;
-2. a refused submission gets a feedback page that says why; an accepted one goes into ``submitted/<learner>/
-   <assignment>/`` and is recorded as ``accepted`` *before* grading (a service stopped now grades it on restart);
-3. the accepted submissions, at most one per learner and assignment, are graded together by the same command as
-   ``make grade`` (``python -m hongong.grading grade ASSIGNMENT --student …``: precheck, sandbox, trusted checker,
-   gradebook, feedback; one writer at a time, :func:`hongong.grading.classroom.course_lock`), in parallel; the
-   command is started ahead (``grade-when-told``) so that a submission does not wait for its imports;
-4. each page is released under its submission's secret (nbgrader's ``notebook_hash``), for its author's Fetch Feedback;
-5. with ``counts = "best"``, if the new attempt is not the best, the best one goes back into the gradebook;
-6. once the queue has been quiet for ``SUMMARIES_AFTER_IDLE_SECONDS``, ``grades/*.csv`` and the report are written again.
+1. intake (:mod:`hongong.hub.intake`): each account's oldest new folder in ``inbound/`` is taken up; the rules decide;
+   a refused one gets a page that says why; an accepted one is recorded ``accepted`` *before* grading (a service
+   stopped now grades it on restart);
+2. grading (:mod:`hongong.hub.slots`): every learner with an accepted attempt and no grading in progress gets a slot
+   if one is free, the learner who has waited longest first; the attempt's copy goes into ``submitted/<learner>/
+   <assignment>/`` (under the course's lock) and the same command as ``make grade`` grades that one learner
+   (precheck, sandbox, trusted checker, gradebook, feedback). So a learner holds at most one slot, a slow notebook
+   costs its own slot, and each page goes out when its own grading ends (:mod:`hongong.hub.pages`);
+3. with ``counts = "best"``, if the new attempt is not the best, the best one is graded again into the gradebook
+   (``restore`` on its entry until that is done);
+4. a grading command that fails or outlives its deadline is tried again after ``retry_seconds``, at most
+   ``TRIES`` times; then the attempt is ``failed`` (not counted against the learner), its page says so, the log and
+   the report tell the instructor;
+5. once the queue has been quiet for ``SUMMARIES_AFTER_IDLE_SECONDS``, ``grades/*.csv`` and the report are written again.
 
 The course's rules are read again whenever ``nbgrader_config.py`` changes. HTTP: :mod:`hongong.hub.web`.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -34,12 +34,32 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from hongong.grading.attempts import REFUSAL_KO, CourseRules, RulesFile, history_of, read_attempts, write_attempts
-from hongong.hub.inbound import Submission, close_to_others, copy_regular_files, read_secret
-from hongong.hub.place import course_dir, exchange_dir, release_feedback
+from traitlets import Integer
+from traitlets.config import Configurable
 
-POLL_SECONDS, SETTLE_SECONDS = 1.0, 1.0  # a turn; a submission folder unchanged this long is complete
-SUMMARIES_AFTER_IDLE_SECONDS, ENGINE_RETRY_SECONDS = 30, 30
+from hongong.grading.attempts import CourseRules, RulesFile, history_of, read_attempts, write_attempts
+from hongong.hub.inbound import close_to_others, copy_regular_files
+from hongong.hub.intake import arrived, take_up
+from hongong.hub.pages import kept, release_fault, release_graded
+from hongong.hub.place import course_dir, exchange_dir
+from hongong.hub.slots import Job, Slots
+
+POLL_SECONDS, SUMMARIES_AFTER_IDLE_SECONDS = 1.0, 30
+TRIES = 3  # a grading command that fails: tried again after c.GradingService.retry_seconds, this many times in all
+
+
+class GradingService(Configurable):
+    """``c.GradingService.slots`` in nbgrader_config.py (read when the service starts)."""
+
+    slots = Integer(0, min=0, help="Learners graded at once, each in a grading command of its own (each notebook "
+                    "within its own CPU quota, c.ExecuteInScratch.cpus); 0: one per core, at least 2.").tag(config=True)
+
+    retry_seconds = Integer(30, min=1, help="Seconds before a grading command that failed is tried again (three tries "
+                            "in all; then the attempt is given up as failed, not counted against the learner)."
+                            ).tag(config=True)
+
+    def count(self) -> int:
+        return self.slots or max(2, os.cpu_count() or 1)
 
 
 def log(message: str) -> None:
@@ -47,16 +67,26 @@ def log(message: str) -> None:
     print(f"[grader {datetime.now().strftime('%H:%M:%S')}] {message}", flush=True)
 
 
+def job_deadline(course: Path) -> float:
+    """Seconds a grading command may take: the notebook's and the checker's limits, and start-up and recording."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from hongong.grading.execute import ExecuteInScratch
+
+    limits = ExecuteInScratch(config=PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config())
+    return limits.notebook_timeout + limits.checker_timeout + 300
+
+
 class Grader:
-    def __init__(self, course: Path, exchange: Path, course_id: str):
+    log = staticmethod(log)
+
+    def __init__(self, course: Path, exchange: Path, course_id: str, slots: int = 2, retry_seconds: int = 30):
         self.course, self.exchange, self.course_id, self.rules_file = course, exchange, course_id, RulesFile(course)
         self.inbound = exchange / course_id / "inbound"
         self.released = exchange / course_id / "feedback"
         self.lock = threading.Lock()  # the record: written by the grading thread, read by the web handlers
-        self.running = None  # the grading command in progress
-        self.waiting = None  # the next one, started and waiting for its learners (its imports done)
-        self.stopping = False
-        self.pause_until = 0.0  # after the engine failed (not a submission: the command itself)
+        self.slots = Slots(course, slots, job_deadline(course))
+        self.retry_seconds = retry_seconds
 
     @property
     def rules(self) -> CourseRules:
@@ -93,204 +123,137 @@ class Grader:
     def notebooks(self, assignment: str) -> list[str]:
         return sorted(p.stem for p in (self.course / "exercises" / assignment).glob("*.ipynb"))
 
-    # -- a turn -------------------------------------------------------------------------------------------------
-    def new_submissions(self) -> list[Submission]:
-        if not self.inbound.is_dir():
-            return []
-        known = {entry["id"] for learners in self.attempts().values() for history in learners.values() for entry in history}
-        found = []
-        now = time.time()
-        for folder in self.inbound.iterdir():
-            if folder.name in known:
-                continue
-            try:
-                submission = Submission(folder)
-            except OSError:
-                continue
-            age = now - submission.time.timestamp()
-            # nbgrader's submit copies the files, then writes the secret, then sets the permissions (the change time):
-            # a folder still being written is left for a later turn
-            if age < SETTLE_SECONDS or (age < 60 and not (folder / "submission_secret.txt").exists()):
-                continue
-            found.append(submission)
-        return sorted(found, key=lambda s: (s.time, s.id))
-
-    def take_up(self, submission: Submission) -> dict | None:
-        """Record the submission as accepted or refused; the entry to grade, or None."""
-        problem = submission.author_problem()
-        if problem is not None or submission.assignment not in self.known_assignments():
-            log(f"{submission.shown}: 받지 않음 ({problem or '없는 과제'})")
-            self.update(submission.assignment or "?", submission.uploader(),  # in the record of whoever made it
-                        {"id": submission.id, "submitted": submission.time.isoformat(), "state": "ignored",
-                         "reason": problem or "unknown-assignment"})
-            return None
-        keep = self.course / "attempts" / submission.assignment / submission.student / submission.id
-        copied = copy_regular_files(submission.folder, keep, owner=submission.owner)
-        submission.time = max(submission.time, copied.changed)  # the latest change of what is graded
-        history = history_of(self.attempts(), submission.assignment, submission.student)
-        entry = {"id": submission.id, "submitted": submission.time.isoformat()}
-        reason = self.rules.decide(history, submission.time, self.due(submission.assignment))
-        if reason is not None:
-            entry |= {"state": "refused", "reason": reason}
-            self.update(submission.assignment, submission.student, entry)
-            self.release_refusal(submission, keep, history + [entry], entry)
-            shutil.rmtree(keep, ignore_errors=True)
-            log(f"{submission.student} {submission.assignment}: 받지 않음 ({reason})")
-            return None
-        (keep / "timestamp.txt").write_text(submission.time.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
-        copy_regular_files(keep, self.course / "submitted" / submission.student / submission.assignment)
-        attempt = 1 + sum(e["state"] in ("accepted", "graded") for e in history)
-        entry |= {"state": "accepted", "attempt": attempt}
-        if copied.problems:
-            entry["problems"] = copied.problems
-        self.update(submission.assignment, submission.student, entry)
-        return entry
-
     def known_assignments(self) -> set[str]:
         """The assignments released on the hub (the exchange's outbound/), not all of the course's exercises/."""
         outbound = self.exchange / self.course_id / "outbound"
         return {p.name for p in outbound.iterdir() if p.is_dir()} if outbound.is_dir() else set()
 
-    def grade(self, assignment: str, students: list[str]) -> None:
-        """The same command as ``make grade``, for these learners of one assignment (the engine waiting for them)."""
-        arguments = [assignment, *[f"--student={s}" for s in students],
-                     "--ClassGrading.summaries=False"]  # the export and the report: once the queue is empty
-        started = time.perf_counter()
-        log(f"{assignment} {', '.join(students)}: 채점 시작")
-        ready = self.waiting if self.waiting is not None and self.waiting.poll() is None else self.engine()
-        self.running, self.waiting = ready, None
-        output, _ = self.running.communicate(json.dumps(arguments) + "\n")
-        code, self.running = self.running.returncode, None
-        log(f"{assignment} {', '.join(students)}: 채점 끝 {code} ({time.perf_counter() - started:.1f} s)")
-        if not self.stopping:  # imports while this batch's feedback is released: the next one need not wait
-            self.waiting = self.engine()
-        if code != 0:
-            log(output[-3000:])
-            raise RuntimeError(f"채점 명령이 {code}(으)로 끝났습니다")
-
-    def engine(self) -> subprocess.Popen:
-        """``python -m hongong.grading grade-when-told``: the grading command, its imports done while it waits."""
-        return subprocess.Popen([sys.executable, "-m", "hongong.grading", "grade-when-told"], cwd=self.course,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                start_new_session=True)
-
-    def stop(self) -> None:
-        """Stop a grading in progress with everything it started (the hub is stopping us): its submissions stay
-        ``accepted`` and are graded when the service starts again."""
-        self.stopping = True
-        for process in (self.running, self.waiting):
-            if process is not None and process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-
-    def finish(self, assignment: str, student: str, entry: dict) -> None:
-        """After grading: the record, the released page, and the best attempt back in the gradebook if it must be."""
-        from hongong.grading.status import read_status
-
-        status = read_status(self.course).get(assignment, {}).get(student, {})
-        entry = dict(entry, state="graded", status=status.get("status", "failed"),
-                     score=self.score(assignment, student, status))
-        if "reason" in status:
-            entry["status_reason"] = status["reason"]
-        self.update(assignment, student, entry)
-        history = history_of(self.attempts(), assignment, student)
-        self.release_graded(assignment, student, entry)
-        counted = self.rules.counted(history, self.due(assignment))
-        if counted is not None and counted["id"] != entry["id"] and self.rules.counts == "best":
-            kept = self.course / "attempts" / assignment / student / counted["id"]
-            copy_regular_files(kept, self.course / "submitted" / student / assignment)  # the service's own copy
-            log(f"{student} {assignment}: 가장 좋은 시도({counted['attempt']}번째)를 성적부에 되돌립니다")
-            self.grade(assignment, [student])
-        self.mark_counted(assignment, student, counted)
-
-    def mark_counted(self, assignment: str, student: str, counted: dict | None) -> None:
-        with self.lock:
-            record = read_attempts(self.course)
-            for entry in record.get(assignment, {}).get(student, []):
-                entry["counted"] = counted is not None and entry["id"] == counted["id"]
-            write_attempts(self.course, record)
-
-    def score(self, assignment: str, student: str, status: dict) -> float | None:
-        if status.get("status") not in ("graded", "late"):
-            return None
-        from nbgrader.api import Gradebook
-
-        with Gradebook(f"sqlite:///{self.course / 'gradebook.db'}") as gradebook:
-            return float(gradebook.find_submission(assignment, student).score)
-
-    # -- feedback to the exchange ----------------------------------------------------------------------------
-    def release(self, kept: Path, notebook: str, page: str) -> None:
-        """``page`` under the secret of the submission whose copy is ``kept`` (the service's: never the learner's)."""
-        release_feedback(self.released, read_secret(kept), notebook, page)
-
-    def release_graded(self, assignment: str, student: str, entry: dict) -> None:
-        folder = self.course / "feedback" / student / assignment
-        for notebook in self.notebooks(assignment):
-            page = folder / f"{notebook}.html"
-            try:
-                self.release(self.course / "attempts" / assignment / student / entry["id"], notebook,
-                             page.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as error:  # no page, or a secret that is not nbgrader's
-                log(f"{student} {assignment}: 피드백을 내보내지 못했습니다 ({error})")
-
-    def release_refusal(self, submission: Submission, kept: Path, history: list[dict], entry: dict) -> None:
-        from hongong.grading.feedback_items import refusal_page
-
-        for notebook in self.notebooks(submission.assignment):
-            page = refusal_page(self.course, submission.assignment, submission.student, notebook,
-                                REFUSAL_KO[entry["reason"]], self.rules, history, entry)
-            try:
-                self.release(kept, notebook, page)
-            except (OSError, ValueError) as error:
-                log(f"{submission.shown}: 받지 않은 이유를 적은 피드백을 내보내지 못했습니다 ({error})")
-
+    # -- a turn -------------------------------------------------------------------------------------------------
     def turn(self) -> int:
-        """Take up what arrived, grade what is accepted; the number of submissions handled."""
-        for submission in self.new_submissions():
+        """Take up what arrived, start what may start, finish what ended; the number of things done."""
+        done = 0
+        for submission in arrived(self):
             try:
-                self.take_up(submission)
+                take_up(self, submission)
             except Exception as error:  # one odd folder must not stop the queue
                 log(f"{submission.shown}: 받는 중 오류 {type(error).__name__}: {error}")
                 self.update(submission.assignment or "?", submission.uploader(),
                             {"id": submission.id, "submitted": submission.time.isoformat(), "state": "ignored",
                              "reason": f"error: {type(error).__name__}"})
             close_to_others(submission.folder)  # recorded (its time too): nobody but its author reads it any more
-        if time.monotonic() < self.pause_until:
-            return 0
-        batch: dict[str, list[tuple[str, dict]]] = {}
+            done += 1
+        for job in self.slots.finished():
+            try:
+                self.finish(job)
+            except Exception as error:
+                log(f"{job.student} {job.assignment}: 마무리 중 오류 {type(error).__name__}: {error}")
+            done += 1
+        for job in self.next_jobs():
+            from hongong.grading.classroom import course_lock
+
+            try:  # what is in submitted/ is this attempt, never half-copied for a grading that reads it now
+                with course_lock(self.course, log, wait=False):
+                    copy_regular_files(kept(self, job.assignment, job.student, job.entry),
+                                       self.course / "submitted" / job.student / job.assignment)
+            except BlockingIOError:  # someone is recording: the next turn (the intake does not wait for them)
+                break
+            log(f"{job.assignment} {job.student}: 채점 시작" + (" (가장 좋은 시도를 성적부에 되돌림)" if job.restore else ""))
+            self.slots.start(job)
+            done += 1
+        self.slots.warm()
+        return done
+
+    def next_jobs(self) -> list[Job]:
+        """For each free slot, the learner who has waited longest (restores before new attempts), one per learner."""
+        now, candidates = time.time(), []
         for assignment, learners in self.attempts().items():
             for student, history in learners.items():
-                waiting = [e for e in history if e["state"] == "accepted"]
-                if waiting:  # the oldest first; one per learner and assignment per turn
-                    batch.setdefault(assignment, []).append((student, waiting[0]))
-        for assignment, todo in sorted(batch.items()):
-            for student, entry in todo:  # what is in submitted/ must be this attempt (a restart may have left another)
-                kept = self.course / "attempts" / assignment / student / entry["id"]
-                copy_regular_files(kept, self.course / "submitted" / student / assignment)  # the service's own copy
-            try:
-                self.grade(assignment, [student for student, _ in todo])
-            except RuntimeError:  # stopped, or the engine itself failed: they stay accepted, tried again in a while
-                self.pause_until = time.monotonic() + ENGINE_RETRY_SECONDS
-                return 0
-            for student, entry in todo:
-                try:
-                    self.finish(assignment, student, entry)
-                except Exception as error:
-                    log(f"{student} {assignment}: 마무리 중 오류 {type(error).__name__}: {error}")
-        return sum(len(todo) for todo in batch.values())
+                for entry in history:
+                    restore = entry.get("restore") == "pending"
+                    if (entry["state"] == "accepted" or restore) and entry.get("retry_at", 0) <= now:
+                        candidates.append((not restore, entry["submitted"], student, assignment, entry, restore))
+        jobs, chosen = [], set()
+        for _, _, student, assignment, entry, restore in sorted(candidates, key=lambda c: c[:3]):
+            if len(jobs) < self.slots.free() and student not in chosen and not self.slots.busy(student):
+                chosen.add(student)
+                jobs.append(Job(assignment, student, entry, restore=restore))
+        return jobs
+
+    def finish(self, job: Job) -> None:
+        """After a grading command: the record, the released page, and the best attempt back in the gradebook if it
+        must be; a command that failed is tried again, or the attempt is given up as ``failed``."""
+        from hongong.grading.status import read_status
+
+        seconds = time.monotonic() - job.started
+        log(f"{job.assignment} {job.student}: 채점 끝 {job.code} ({seconds:.1f} s)")
+        entry = {e["id"]: e for e in history_of(self.attempts(), job.assignment, job.student)}[job.entry["id"]]
+        if job.code != 0:
+            self.failed(job, entry)
+            return
+        status = read_status(self.course).get(job.assignment, {}).get(job.student, {})
+        if job.restore:
+            self.update(job.assignment, job.student,
+                        {k: v for k, v in entry.items() if k not in ("restore", "tries", "retry_at")})
+            self.mark_counted(job.assignment, job.student, entry["id"])
+            return
+        entry = {k: v for k, v in entry.items() if k not in ("tries", "retry_at")}
+        entry |= {"state": "graded", "status": status.get("status", "failed"), "score": self.score(job, status)}
+        if "reason" in status:
+            entry["status_reason"] = status["reason"]
+        self.update(job.assignment, job.student, entry)
+        release_graded(self, job.assignment, job.student, entry)
+        history = history_of(self.attempts(), job.assignment, job.student)
+        counted = self.rules.counted(history, self.due(job.assignment))
+        if counted is not None and counted["id"] != entry["id"] and self.rules.counts == "best":
+            log(f"{job.student} {job.assignment}: 가장 좋은 시도({counted['attempt']}번째)를 성적부에 되돌립니다")
+            self.update(job.assignment, job.student, counted | {"restore": "pending"})  # the next job for this learner
+            self.mark_counted(job.assignment, job.student, None)  # until it is back: the gradebook has this attempt
+            return
+        self.mark_counted(job.assignment, job.student, counted["id"] if counted else None)
+
+    def failed(self, job: Job, entry: dict) -> None:
+        why = "채점 명령이 시간 안에 끝나지 않았습니다" if job.code is None else f"채점 명령이 {job.code}(으)로 끝났습니다"
+        log(f"{job.assignment} {job.student}: {why}\n{job.output}")
+        tries = entry.get("tries", 0) + 1
+        if tries < TRIES:
+            self.update(job.assignment, job.student, entry | {"tries": tries, "retry_at": time.time() + self.retry_seconds})
+            return
+        log(f"{job.assignment} {job.student}: {TRIES}번 모두 실패해 그만둡니다 (강사 확인 필요)")
+        if job.restore:  # the gradebook keeps the attempt graded last; the report says the best one is not in it
+            self.update(job.assignment, job.student,
+                        {k: v for k, v in entry.items() if k not in ("tries", "retry_at")} | {"restore": "failed"})
+            return
+        reason = "grading-timeout" if job.code is None else "grading-command-failed"
+        entry = {k: v for k, v in entry.items() if k not in ("tries", "retry_at")} | {"state": "failed", "reason": reason}
+        self.update(job.assignment, job.student, entry)
+        release_fault(self, job.assignment, job.student, history_of(self.attempts(), job.assignment, job.student),
+                      entry, why)
+
+    def mark_counted(self, assignment: str, student: str, counted: str | None) -> None:
+        with self.lock:
+            record = read_attempts(self.course)
+            for entry in record.get(assignment, {}).get(student, []):
+                entry["counted"] = entry["id"] == counted
+            write_attempts(self.course, record)
+
+    def score(self, job: Job, status: dict) -> float | None:
+        if status.get("status") not in ("graded", "late"):
+            return None
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{self.course / 'gradebook.db'}") as gradebook:
+            return float(gradebook.find_submission(job.assignment, job.student).score)
 
     def write_summaries(self) -> None:
         """grades/*.csv and the report, as ``make grade`` ends (under the same lock)."""
-        for command in ("export", "report"):
-            done = subprocess.run([sys.executable, "-c", "import sys\nfrom hongong.grading.classroom import course_lock\n"
-                                   f"from hongong.grading.{command} import {command}\nfrom pathlib import Path\n"
-                                   f"with course_lock(Path.cwd()):\n    {command}(Path.cwd())"],
-                                  cwd=self.course, capture_output=True, text=True)
-            if done.returncode != 0:
-                log(f"{command} 실패: {done.stderr[-1000:]}")
+        done = subprocess.run([sys.executable, "-m", "hongong.grading", "summaries"], cwd=self.course,
+                              capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            log(f"성적 파일과 보고서를 쓰지 못했습니다: {done.stderr[-1000:]}")
 
     def run_forever(self, stop: threading.Event) -> None:
-        log(f"시작: {self.inbound}")
-        self.waiting = self.engine()
+        log(f"시작: {self.inbound}, 채점 슬롯 {self.slots.count}개")
+        self.slots.warm()
         stale = True  # the export and the report may lag behind the gradebook (a restart, a grading since)
         idle_since = time.monotonic()
         while not stop.is_set():
@@ -299,12 +262,14 @@ class Grader:
             except Exception as error:
                 log(f"오류 {type(error).__name__}: {error}")
                 handled = 0
-            if handled:
+            if handled or self.slots.running:
                 stale, idle_since = True, time.monotonic()
-                continue
             # written once the queue has been quiet a while, so that a learner's next attempt does not wait for them
-            if stale and time.monotonic() - idle_since > SUMMARIES_AFTER_IDLE_SECONDS:
-                self.write_summaries()
+            elif stale and time.monotonic() - idle_since > SUMMARIES_AFTER_IDLE_SECONDS:
+                try:
+                    self.write_summaries()
+                except subprocess.TimeoutExpired:
+                    log("성적 파일과 보고서를 쓰는 명령이 10분 안에 끝나지 않았습니다")
                 stale = False
             stop.wait(POLL_SECONDS)
 
@@ -320,7 +285,8 @@ def main() -> int:
     course = course_dir()
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     course_id = config.CourseDirectory.get("course_id", COURSE_ID)
-    grader = Grader(course, exchange_dir(), course_id)
+    settings = GradingService(config=config)
+    grader = Grader(course, exchange_dir(), course_id, settings.count(), settings.retry_seconds)
     stop = threading.Event()
     worker = threading.Thread(target=grader.run_forever, args=(stop,), daemon=True)
     worker.start()
@@ -333,7 +299,7 @@ def main() -> int:
 
     def stopping(number, frame):
         stop.set()
-        grader.stop()
+        grader.slots.stop()
         IOLoop.current().add_callback_from_signal(IOLoop.current().stop)
 
     signal.signal(signal.SIGTERM, stopping)
@@ -342,7 +308,7 @@ def main() -> int:
         IOLoop.current().start()
     finally:
         stop.set()
-        grader.stop()
+        grader.slots.stop()
     return 0
 
 

@@ -12,7 +12,8 @@ import html
 import os
 
 from hongong.grading.attempts import REFUSAL_KO, history_of
-from hongong.grading.status import STATUS_KO
+from hongong.grading.hints import record_hint_given
+from hongong.grading.status import REASON_KO, STATUS_KO
 
 
 def application(grader, prefix: str):
@@ -44,10 +45,14 @@ def application(grader, prefix: str):
         def get(self):
             if not self.current_user.get("admin"):
                 raise web.HTTPError(403, "강사만 볼 수 있습니다.")
-            waiting = [{"assignment": a, "student": s, "submitted": e["submitted"]} for a, learners in
-                       grader.attempts().items() for s, history in learners.items() for e in history
+            record = [(a, s, e) for a, learners in grader.attempts().items() for s, history in learners.items()
+                      for e in history]
+            waiting = [{"assignment": a, "student": s, "submitted": e["submitted"]} for a, s, e in record
                        if e["state"] == "accepted"]
-            self.finish({"waiting": waiting})
+            grading = [{"assignment": job.assignment, "student": job.student} for job in list(grader.slots.running)]
+            problems = [{"assignment": a, "student": s, "id": e["id"], "problem": e.get("reason") or "restore-failed"}
+                        for a, s, e in record if e["state"] == "failed" or e.get("restore") == "failed"]
+            self.finish({"waiting": waiting, "grading": grading, "problems": problems})
 
     class Hint(Base):
         """A hint held back from the release (``c.CourseRules.hints_unlock_after``): given once the caller has that
@@ -74,6 +79,8 @@ def application(grader, prefix: str):
                 raise web.HTTPError(403, f"{level}번째 힌트는 채점을 {rules.hints_unlock_after}번 받은 뒤에 열립니다"
                                          f"(지금까지 {rules.graded_count(history)}번). "
                                          "먼저 제출해 보고, 피드백을 읽은 다음 다시 요청하세요.")
+            with grader.lock:  # the service's record binds the hint's cost (hongong.grading.hints)
+                record_hint_given(grader.course, assignment, student, grade_id, level)
             self.finish({"hint": item.hints[level - 1]})
 
     class Page(Base):
@@ -83,9 +90,12 @@ def application(grader, prefix: str):
             rows = []
             for assignment, learners in sorted(grader.attempts().items()):
                 for entry in learners.get(student, []):
-                    state = {"accepted": "채점 중", "refused": "받지 않음", "ignored": "받지 않음"}.get(
-                        entry["state"], STATUS_KO.get(entry.get("status", ""), entry["state"]))
-                    why = REFUSAL_KO.get(entry.get("reason", ""), "")
+                    state = {"accepted": "채점 중", "refused": "받지 않음", "ignored": "받지 않음",
+                             "failed": "채점 불가"}.get(entry["state"], STATUS_KO.get(entry.get("status", ""), entry["state"]))
+                    why = REFUSAL_KO.get(entry.get("reason", ""), REASON_KO.get(entry.get("reason", ""), ""))
+                    if entry.get("restore"):  # the best attempt going back into the gradebook, or it could not
+                        why = ("가장 좋은 시도를 성적부에 되돌리는 중" if entry["restore"] == "pending"
+                               else "가장 좋은 시도를 성적부에 되돌리지 못해 강사에게 알렸습니다")
                     score = "" if entry.get("score") is None else f"{entry['score']:g}"
                     rows.append("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in (
                         assignment, entry.get("attempt", ""), entry["submitted"][:19].replace("T", " "), state, score,

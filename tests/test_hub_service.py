@@ -1,0 +1,64 @@
+"""The grading service's bookkeeping (quick): whom it grades next, and what it records when a grading command fails.
+
+The hub itself, with real grading commands, is in tests/test_hub*.py; here the service's record is driven with jobs
+whose end is given (a job is what :mod:`hongong.hub.slots` hands back when a command ends).
+"""
+
+import pytest
+
+from hongong.grading.attempts import read_attempts, write_attempts
+from hongong.hub.service import TRIES, Grader
+from hongong.hub.slots import Job
+
+
+@pytest.fixture
+def grader(tmp_path):
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
+    (tmp_path / "grades").mkdir()
+    return Grader(tmp_path, tmp_path / "exchange", "course", slots=2, retry_seconds=1)
+
+
+def entry(number: int, state: str = "accepted", **more) -> dict:
+    return {"id": f"folder{number}", "submitted": f"2026-12-04T10:00:{number:02d}+00:00", "state": state,
+            "attempt": 1, **more}
+
+
+def test_each_learner_gets_one_slot_the_longest_waiting_first_and_a_restore_before_new_work(grader):
+    write_attempts(grader.course, {"ch07-1": {
+        "kim": [entry(1), entry(5)],  # two waiting: only the older one now
+        "lee": [entry(3)],
+        "park": [entry(9, "graded", score=3.0, restore="pending")],  # the best attempt going back: first
+        "choi": [entry(2, retry_at=4e9)],  # a failed command's next try is not due yet
+    }})
+    assert [(job.student, job.entry["id"], job.restore) for job in grader.next_jobs()] == [
+        ("park", "folder9", True), ("kim", "folder1", False)]
+    grader.slots.running.append(Job("ch07-1", "park", {}))  # park's restore in progress: one slot left, not park's
+    assert [(job.student, job.entry["id"]) for job in grader.next_jobs()] == [("kim", "folder1")]
+
+
+def test_a_best_attempt_that_cannot_be_put_back_is_tried_three_times_then_shown_to_the_instructor(grader):
+    from hongong.grading.report import attempts_html
+
+    best = entry(1, "graded", score=16.0, status="graded", restore="pending")
+    write_attempts(grader.course, {"ch07-1": {"kim": [best, entry(2, "graded", score=3.0, status="graded", counted=False)]}})
+    for attempt in range(TRIES):
+        job = Job("ch07-1", "kim", best, restore=True, code=1, output="Traceback: ...")
+        job.started = 0.0
+        grader.finish(job)
+        [first, _] = read_attempts(grader.course)["ch07-1"]["kim"]
+        if attempt < TRIES - 1:
+            assert first["restore"] == "pending" and first["tries"] == attempt + 1 and "retry_at" in first
+    assert first["restore"] == "failed" and "tries" not in first and "retry_at" not in first
+    assert not any(e.get("counted") for e in read_attempts(grader.course)["ch07-1"]["kim"])
+    assert "가장 좋은 시도를 성적부에 되돌리지 못함" in "".join(attempts_html(grader.course))
+
+
+def test_an_attempt_whose_grading_command_keeps_failing_is_failed_and_no_longer_waits(grader):
+    write_attempts(grader.course, {"ch07-1": {"kim": [entry(1)]}})
+    for attempt in range(TRIES):
+        [waiting] = read_attempts(grader.course)["ch07-1"]["kim"]
+        job = Job("ch07-1", "kim", waiting, code=None if attempt == 0 else 2)  # killed at its deadline, then exit 2
+        grader.finish(job)
+    [given_up] = read_attempts(grader.course)["ch07-1"]["kim"]
+    assert (given_up["state"], given_up["reason"]) == ("failed", "grading-command-failed")
+    assert grader.next_jobs() == []
