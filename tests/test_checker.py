@@ -33,13 +33,13 @@ def items_of(assignment, kinds=None):
     return [i for i in items if kinds is None or all(a.kind in kinds for a in i.answers)]
 
 
-def judge(namespace, items, tmp_path, rng=None):
+def judge(namespace, items, tmp_path, rng=None, checks_name=""):
     """Export from ``namespace`` as the kernel does, read the files as the executor does, judge as the checker does."""
     spec = checks.collect_spec(items, rng or random.Random(1))
     folder = tmp_path / "answers"
     answers.export(namespace, spec, str(folder))
     files = {path.name: path.read_bytes() for path in folder.iterdir()}
-    return checker.decide(items, spec, files)
+    return checker.decide(items, spec, files, checks_name)
 
 
 def test_plain_values_pass_and_everything_else_is_named():
@@ -462,3 +462,33 @@ def test_a_wrong_quiz_answer_is_sent_to_a_section_of_the_book_without_the_answer
                     assert value not in message and SAID_IN_KOREAN.get(value, value) not in message, (name, message)
                 elif len(str(value)) > 1:
                     assert not re.search(rf"(?<![\d.,]){value:,}(?![\d,])|(?<![\d.,]){value}(?![\d,])", message), (name, message)
+
+
+BUGGY_CHECKS = '''from hongong.grading.checks import exact, item, value
+
+
+@item("test-q1", value("q1"))
+def q1(answer):
+    exact(answer, 1010 + offset)
+
+
+@item("test-q2", value("q2"))
+def q2(answer):
+    exact(answer)
+
+
+@item("test-q3", value("q3"))
+def q3(answer):
+    exact(answer + 1, 1011)
+'''
+
+
+def test_a_checks_own_bug_stops_the_judging_but_a_learners_odd_value_is_only_wrong(tmp_path):
+    items = {i.grade_id: i for i in checks.load_items(BUGGY_CHECKS, "checks/ch07-9.py")}
+    with pytest.raises(checker.CheckBroken, match=r"checks/ch07-9.py의 test-q1, 6행: NameError: name 'offset'"):
+        judge({"q1": 1010}, [items["test-q1"]], tmp_path / "name", checks_name="checks/ch07-9.py")
+    with pytest.raises(checker.CheckBroken, match=r"test-q2, 11행: TypeError: .*missing 1 required"):
+        judge({"q2": 1010}, [items["test-q2"]], tmp_path / "arity", checks_name="checks/ch07-9.py")
+    assert judge({"q3": 1010}, [items["test-q3"]], tmp_path / "right")["test-q3"]["passed"]
+    odd = judge({"q3": "1010"}, [items["test-q3"]], tmp_path / "odd")["test-q3"]  # str + int: the learner's value
+    assert (odd["verdict"], odd["message"]) == ("wrong", "답의 형식이 맞지 않아 확인할 수 없습니다(TypeError).")

@@ -223,3 +223,17 @@ def test_grading_named_learners_refuses_a_name_not_in_the_class_before_anything_
     assert done.returncode == 2, done.stdout + done.stderr
     assert "nobody" in done.stderr and "kimminsu" not in done.stderr
     assert not (tmp_path / "grades").exists() and not (tmp_path / "gradebook.db").exists()
+
+
+def test_an_execution_that_could_not_be_sandboxed_stops_the_run_instead_of_failing_the_learner():
+    from concurrent.futures import Future
+
+    from hongong.grading.sandbox import SandboxUnavailable
+    from hongong.grading.workers import Executions
+
+    unsandboxed, other = Future(), Future()
+    unsandboxed.set_exception(SandboxUnavailable("bubblewrap(bwrap)이 없습니다"))  # as a Dask worker without bwrap raises
+    other.set_exception(OSError("disk full"))
+    with pytest.raises(SandboxUnavailable, match="bwrap"):
+        Executions.answer(unsandboxed)
+    assert Executions.answer(other)["status"] == "execution-failed"  # anything else stays this learner's failure

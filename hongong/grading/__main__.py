@@ -16,6 +16,7 @@ Run in the course directory (the repository root); ``make grade`` does it.
 import sys
 from pathlib import Path
 
+from hongong.grading.checker import CheckBroken
 from hongong.grading.classroom import UnknownStudent, grade
 from hongong.grading.export import export
 from hongong.grading.report import report
@@ -57,12 +58,18 @@ def main(argv: list[str]) -> int:
         assignments = known.assignments or sorted(p.name for p in (course / "exercises").iterdir() if p.is_dir())
         try:
             status = grade(course, assignments, options, only=known.student)  # locks the course as it records
-        except SandboxUnavailable as error:
-            print(f"채점하지 않았습니다: {error}", file=sys.stderr)
+        except SandboxUnavailable as error:  # before anything ran, or on a Dask worker mid-run
+            print(f"채점을 멈췄습니다(샌드박스 없이는 제출물을 실행하지 않습니다; 그 전에 기록한 제출만 성적부에 "
+                  f"있습니다): {error}", file=sys.stderr)
             return 3
         except UnknownStudent as error:
             print(f"채점하지 않았습니다: {error}", file=sys.stderr)
             return 2
+        except CheckBroken as error:
+            print(f"채점을 멈췄습니다. 채점 기준(checks/)에 강사가 고쳐야 할 오류가 있습니다: {error}\n"
+                  "이 오류를 만난 제출과 그 뒤의 제출은 기록하지 않았습니다(성적부와 상태는 채점 전 그대로). "
+                  "고친 뒤 다시 채점하세요.", file=sys.stderr)
+            return 4
         failed = [(a, s) for a, entries in status.items() if a in assignments for s, e in entries.items()
                   if e["status"] == "failed" and (not known.student or s in known.student)]
         print(f"끝: {course / 'grades'} (grades.csv, 과제별 CSV, report.html). 채점 실패 {len(failed)}건"

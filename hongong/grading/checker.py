@@ -29,9 +29,11 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import sys
 import tempfile
 import time
+import traceback
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -237,10 +239,33 @@ def text_of(error: Exception) -> str:
     return str(error).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def decide(items: list, spec: list[dict], files: dict[str, bytes]) -> dict[str, dict]:
+class CheckBroken(Exception):
+    """A check module's own bug (the instructor's), met while judging: the run stops, no learner is marked by it."""
+
+
+def instructors_fault(error: Exception) -> bool:
+    """An exception no answer can cause: a name or module the check does not have, or a function (a helper of
+    :mod:`hongong.grading.checks`, a method of a Keras model) called with the wrong arguments. The answers reach a
+    check as data (values, arrays, a model loaded without custom code), never as a learner's function that could
+    raise these itself; a learner's value of an unexpected type raises something else (a TypeError of an operation)."""
+    if isinstance(error, (NameError, ImportError, SyntaxError)):  # UnboundLocalError is a NameError
+        return True
+    return isinstance(error, TypeError) and re.search(
+        r"(missing \d+ required|takes \d+ positional|takes from \d+ to \d+|unexpected keyword argument|"
+        r"multiple values for argument)", str(error)) is not None
+
+
+def where_in(error: Exception, filename: str) -> str:
+    """``, line N`` of ``filename`` (the check module) where ``error`` was raised, or nothing."""
+    lines = [line for frame, line in traceback.walk_tb(error.__traceback__) if frame.f_code.co_filename == filename]
+    return f", {lines[-1]}행" if lines else ""
+
+
+def decide(items: list, spec: list[dict], files: dict[str, bytes], checks_name: str = "") -> dict[str, dict]:
     """Each item's verdict: ``{grade_id: {"passed": bool, "verdict": word, "message": str}}``; the word is
     ``passed``, ``wrong`` or ``not_attempted`` (:class:`NotAnswered`). Messages quote the learner's data (type
-    names, exception names) only as valid UTF-8 text."""
+    names, exception names) only as valid UTF-8 text. A check's own bug (:func:`instructors_fault`) raises
+    :class:`CheckBroken` naming the item, the error and its line in ``checks_name``."""
     entries = {(e["kind"], e["name"], tuple(e.get("attributes", ())), bool(e.get("call"))): e for e in spec}
     loaded: dict[str, object] = {}
     verdicts = {}
@@ -265,6 +290,9 @@ def decide(items: list, spec: list[dict], files: dict[str, bytes]) -> dict[str, 
         except Wrong as verdict:
             verdicts[check.grade_id] = {"passed": False, "verdict": "wrong", "message": text_of(verdict)}
         except Exception as error:  # a check meeting a value it did not expect (a str where a number was asked)
+            if instructors_fault(error):
+                raise CheckBroken(f"{checks_name}의 {check.grade_id}{where_in(error, checks_name)}: "
+                                  f"{type(error).__name__}: {text_of(error)}") from error
             verdicts[check.grade_id] = {"passed": False, "verdict": "wrong",
                                         "message": f"답의 형식이 맞지 않아 확인할 수 없습니다({type(error).__name__})."}
         else:
@@ -289,7 +317,11 @@ def main() -> None:
     request = json.loads(raw)
     items = load_items(request["checks"], request["checks_name"])
     files = {name: base64.b64decode(data) for name, data in request["files"].items()}
-    verdicts = decide(items, request["spec"], files)
+    try:
+        verdicts = decide(items, request["spec"], files, request["checks_name"])
+    except CheckBroken as broken:
+        sys.stdout.write(json.dumps({"status": "check-broken", "message": str(broken)}, ensure_ascii=False) + "\n")
+        return
     sys.stdout.write(json.dumps({"status": "ok", "verdicts": verdicts,
                                  "checker_seconds": round(time.perf_counter() - start, 1)}, ensure_ascii=False) + "\n")
 

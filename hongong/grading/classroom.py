@@ -44,6 +44,7 @@ from pathlib import Path
 import nbformat
 
 from hongong.grading import execute
+from hongong.grading.checker import CheckBroken
 from hongong.grading.collect import notebooks_of, precheck, roster
 from hongong.grading.export import export
 from hongong.grading.feedback_items import write_ungradable_feedback
@@ -94,6 +95,10 @@ def grade_one(api, course: Path, assignment: str, student: str) -> dict:
         measured |= found
         if "failure" in measured:
             failures.append(measured.pop("failure"))
+    broken = [failure for failure in failures if failure["reason"] == "check-broken"]
+    if broken:  # the instructor's check module: nothing of it is this learner's, so nothing of it is recorded
+        database.write_bytes(saved)
+        raise CheckBroken(broken[0]["message"])
     if rows_not_of(database, student, assignment) != before:
         database.write_bytes(saved)
         return {"status": "failed", "reason": "gradebook-tampered", **measured,
@@ -132,7 +137,9 @@ def grade(course: Path, assignments: list[str], options: list[str] = (), say=pri
 
     ``options`` are nbgrader-style settings for this run, e.g. ``--Execute.timeout=60``,
     ``--ClassGrading.jobs=1``, ``--ExecuteInScratch.sandbox=False``. Raises
-    :class:`hongong.grading.sandbox.SandboxUnavailable` before grading anything if the sandbox is on but cannot run.
+    :class:`hongong.grading.sandbox.SandboxUnavailable` before grading anything if the sandbox is on but cannot run,
+    and :class:`hongong.grading.checker.CheckBroken` when a check module has a bug of its own (a name it lacks, a
+    helper called wrongly): the run stops there, the submission that met it recorded as it was before.
     """
     from sqlalchemy.exc import SAWarning
     from tqdm import tqdm
@@ -174,6 +181,8 @@ def grade(course: Path, assignments: list[str], options: list[str] = (), say=pri
         status = read_status(course)
         try:
             entry = entry or grade_one(api, course, assignment, student)
+        except CheckBroken:  # stops the run: every submission after this one would meet it too
+            raise
         except Exception as error:  # one submission's surprise must not stop the class: it fails, with the error's name
             entry = {"status": "failed", "reason": "autograde-failed",
                      "message": f"이 제출물을 기록하다가 오류가 났습니다({type(error).__name__}). 강사에게 알려 주세요."}

@@ -42,7 +42,7 @@ from hongong.grading.child import LaterInput
 from hongong.grading.sandbox import run_in_sandbox
 
 FAILURES = ("timeout", "memory", "processes", "output-too-large", "kernel-died", "execution-failed", "worker-lost",
-            "checker-failed")
+            "checker-failed", "check-broken")  # check-broken: the instructor's check module, not the submission
 
 # Answers executed ahead of time: (student, assignment, notebook) -> (code digest, answer).
 PRECOMPUTED: dict[tuple[str, str, str], tuple[str, dict]] = {}
@@ -103,9 +103,13 @@ class ExecuteInScratch(Execute):
 
         path = Path(self.checks_directory) / f"{assignment}.py"
         if not path.is_file():
-            raise SubmissionFailed("checker-failed", f"채점 기준 파일 {path}이 없어 채점할 수 없습니다(강사 설정).")
+            raise SubmissionFailed("check-broken", f"채점 기준 파일 {path}이 없습니다.")
         source = path.read_text(encoding="utf-8")
-        return {"source": source, "name": str(path), "spec": collect_spec(load_items(source, str(path)), random.SystemRandom())}
+        try:
+            return {"source": source, "name": str(path), "spec": collect_spec(load_items(source, str(path)),
+                                                                              random.SystemRandom())}
+        except Exception as error:  # the module does not even load: a syntax error, a missing import
+            raise SubmissionFailed("check-broken", f"{path}: {type(error).__name__}: {error}") from error
 
     def preprocess(self, nb, resources):
         names = resources.get("nbgrader", {})
@@ -200,6 +204,8 @@ def execute_then_check(notebook: str, options: dict, checks: dict | None, checke
     answer["checker_seconds"] = round(time.perf_counter() - start, 1)
     if "peak_memory_mb" in judged:  # the larger of the two sandboxes' peaks
         answer["peak_memory_mb"] = max(answer.get("peak_memory_mb", 0), judged["peak_memory_mb"])
+    if judged["status"] == "check-broken":
+        return {**answer, "status": "check-broken", "notebook": None, "message": judged.get("message", "")[:500]}
     if judged["status"] != "ok":
         return {**answer, "status": "checker-failed", "notebook": None,
                 "message": f"채점기가 답을 판정하지 못했습니다({judged['status']}): {judged.get('message', '')}"[:500]}

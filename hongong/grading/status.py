@@ -27,6 +27,7 @@ VERDICT_KO = {"passed": "통과", "wrong": "틀림", "not_attempted": "시도하
 REASON_KO = {"timeout": "시간 초과", "memory": "메모리 초과", "processes": "프로세스 수 초과",
              "output-too-large": "출력이 너무 큼", "kernel-died": "커널이 멈춤", "execution-failed": "실행 실패",
              "worker-lost": "채점 컴퓨터와 연결이 끊김", "checker-failed": "채점기 오류",
+             "check-broken": "채점 기준 오류(강사)",
              "notebook-missing": "노트북이 없음", "invalid-notebook": "노트북이 손상됨",
              "gradebook-tampered": "성적부가 바뀜", "autograde-failed": "자동 채점 실패",
              "refused": "받지 않은 제출", "grading-command-failed": "채점 서비스 오류",

@@ -73,10 +73,16 @@ class Executions:
 
     @staticmethod
     def answer(future) -> dict:
-        """The execution's answer; a task that could not finish (its workers kept dying, …) as a failure."""
+        """The execution's answer; a task that could not finish (its workers kept dying, …) as a failure. A place that
+        cannot sandbox (a Dask worker without ``bwrap`` or root, every sandbox uid busy) is the instructor's to fix,
+        not the learner's doing: :class:`SandboxUnavailable` goes up and stops the run."""
+        from hongong.grading.sandbox import SandboxUnavailable
+
         try:
             return future.result()
-        except Exception as error:  # distributed's KilledWorker, a worker without the sandbox, …
+        except SandboxUnavailable:
+            raise
+        except Exception as error:  # distributed's KilledWorker, …
             if type(error).__name__ == "KilledWorker":
                 return {"status": "worker-lost", "message": "이 제출물을 실행하던 워커가 여러 번 죽어 실행을 포기했습니다."}
             return {"status": "execution-failed", "message": f"실행을 맡은 곳에서 오류가 났습니다: {type(error).__name__}: {error}"[:500]}
