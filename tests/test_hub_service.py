@@ -37,7 +37,7 @@ def test_each_learner_gets_one_slot_the_longest_waiting_first_and_a_restore_befo
 
 
 def test_a_best_attempt_that_cannot_be_put_back_is_tried_three_times_then_shown_to_the_instructor(grader):
-    from hongong.grading.report import attempts_html
+    from hongong.grading.report import attempt_rows
 
     best = entry(1, "graded", score=16.0, status="graded", restore="pending")
     write_attempts(grader.course, {"ch07-1": {"kim": [best, entry(2, "graded", score=3.0, status="graded", counted=False)]}})
@@ -50,7 +50,7 @@ def test_a_best_attempt_that_cannot_be_put_back_is_tried_three_times_then_shown_
             assert first["restore"] == "pending" and first["tries"] == attempt + 1 and "retry_at" in first
     assert first["restore"] == "failed" and "tries" not in first and "retry_at" not in first
     assert not any(e.get("counted") for e in read_attempts(grader.course)["ch07-1"]["kim"])
-    assert "가장 좋은 시도를 성적부에 되돌리지 못함" in "".join(attempts_html(grader.course))
+    assert attempt_rows(grader.course)["ch07-1"][0][-1] == "가장 좋은 시도를 성적부에 되돌리지 못함 (채점 서비스의 로그를 보세요)"
 
 
 def test_an_attempt_whose_grading_command_keeps_failing_is_failed_and_no_longer_waits(grader):
@@ -62,3 +62,17 @@ def test_an_attempt_whose_grading_command_keeps_failing_is_failed_and_no_longer_
     [given_up] = read_attempts(grader.course)["ch07-1"]["kim"]
     assert (given_up["state"], given_up["reason"]) == ("failed", "grading-command-failed")
     assert grader.next_jobs() == []
+
+
+def test_the_record_page_says_what_became_of_each_attempt_and_every_value_is_text():
+    from hongong.hub.web import PAGES, attempt_row
+
+    rows = [attempt_row("ch07-1", entry(1, "failed", reason="grading-timeout")),
+            attempt_row("ch07-1", entry(2, "graded", status="graded", score=16.0, counted=True, restore="failed")),
+            attempt_row("ch07-1", entry(3, "refused", reason="too-many-waiting"))]
+    assert [(r[3], r[6]) for r in rows] == [
+        ("채점 불가", "채점 서비스의 시간 초과"), ("채점됨", "가장 좋은 시도를 성적부에 되돌리지 못해 강사에게 알렸습니다"),
+        ("받지 않음", "채점을 기다리는 시도가 이미 2개 있습니다(앞 시도의 피드백을 받은 뒤에 다시 제출하세요)")]
+    page = PAGES.get_template("attempts.html.j2").render(student="<script>x</script>", rows=rows, waiting=False)
+    assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt;의 제출 기록" in page
+    assert 'http-equiv="refresh"' not in page  # nothing waiting: no reload

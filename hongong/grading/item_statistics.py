@@ -30,7 +30,7 @@ Per item, over its ``n`` counted submissions:
 
 from __future__ import annotations
 
-import math
+import statistics
 from dataclasses import dataclass
 
 HEAD = ("student_id", "status", "score", "max_score", "late_seconds", "needs_manual_grade")
@@ -115,11 +115,7 @@ def correlation(xs: list[float], ys: list[float]) -> float | None:
     n = len(xs)
     if n < MIN_SUBMISSIONS or len(set(xs)) < 2 or len(set(ys)) < 2:
         return None
-    mean_x, mean_y = sum(xs) / n, sum(ys) / n
-    sxy = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys))
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    syy = sum((y - mean_y) ** 2 for y in ys)
-    r = sxy / math.sqrt(sxx * syy)
+    r = statistics.correlation(xs, ys)  # Pearson's, the standard library's
     if abs(r) < 1e-12:  # rounding noise around a true 0 must not turn into a "negative" flag
         return 0.0
     return max(-1.0, min(1.0, r))

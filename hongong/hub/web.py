@@ -8,12 +8,29 @@ about that learner; ``?student=`` and the queue are for the hub's admins (the in
 
 from __future__ import annotations
 
-import html
 import os
+
+import jinja2
 
 from hongong.grading.attempts import REFUSAL_KO, history_of
 from hongong.grading.hints import record_hint_given
 from hongong.grading.status import REASON_KO, STATUS_KO
+
+
+PAGES = jinja2.Environment(loader=jinja2.PackageLoader("hongong.hub", "templates"), autoescape=True)
+
+
+def attempt_row(assignment: str, entry: dict) -> tuple:
+    """One row of the learner's record page: what each column shows, as text (the template escapes it)."""
+    state = {"accepted": "채점 중", "refused": "받지 않음", "ignored": "받지 않음", "failed": "채점 불가"}.get(
+        entry["state"], STATUS_KO.get(entry.get("status", ""), entry["state"]))
+    why = REFUSAL_KO.get(entry.get("reason", ""), REASON_KO.get(entry.get("reason", ""), ""))
+    if entry.get("restore"):  # the best attempt going back into the gradebook, or it could not
+        why = ("가장 좋은 시도를 성적부에 되돌리는 중" if entry["restore"] == "pending"
+               else "가장 좋은 시도를 성적부에 되돌리지 못해 강사에게 알렸습니다")
+    score = "" if entry.get("score") is None else f"{entry['score']:g}"
+    return (assignment, entry.get("attempt", ""), entry["submitted"][:19].replace("T", " "), state, score,
+            "예" if entry.get("counted") else "", why)
 
 
 def application(grader, prefix: str):
@@ -87,30 +104,14 @@ def application(grader, prefix: str):
         @web.authenticated
         def get(self):
             student = self.student()
-            rows = []
+            rows, waiting = [], False
             for assignment, learners in sorted(grader.attempts().items()):
                 for entry in learners.get(student, []):
-                    state = {"accepted": "채점 중", "refused": "받지 않음", "ignored": "받지 않음",
-                             "failed": "채점 불가"}.get(entry["state"], STATUS_KO.get(entry.get("status", ""), entry["state"]))
-                    why = REFUSAL_KO.get(entry.get("reason", ""), REASON_KO.get(entry.get("reason", ""), ""))
-                    if entry.get("restore"):  # the best attempt going back into the gradebook, or it could not
-                        why = ("가장 좋은 시도를 성적부에 되돌리는 중" if entry["restore"] == "pending"
-                               else "가장 좋은 시도를 성적부에 되돌리지 못해 강사에게 알렸습니다")
-                    score = "" if entry.get("score") is None else f"{entry['score']:g}"
-                    rows.append("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in (
-                        assignment, entry.get("attempt", ""), entry["submitted"][:19].replace("T", " "), state, score,
-                        "예" if entry.get("counted") else "", why)) + "</tr>")
-            waiting = any(">채점 중<" in row for row in rows)
+                    waiting |= entry["state"] == "accepted"
+                    rows.append(attempt_row(assignment, entry))
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-            self.finish(f"""<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>제출 기록</title>
-<style>body{{font-family:sans-serif;margin:2em}}td,th{{border:1px solid #ccc;padding:.3em .6em}}table{{border-collapse:collapse}}</style>
-{'<meta http-equiv="refresh" content="5">' if waiting else ''}</head><body><h1>{html.escape(student)}의 제출 기록</h1>
-<table><tr><th>과제</th><th>시도</th><th>제출 시각 (UTC)</th><th>상태</th><th>점수</th><th>성적에 들어감</th><th>받지 않은 이유</th></tr>
-{''.join(rows) or '<tr><td colspan="7">아직 제출한 과제가 없습니다.</td></tr>'}</table>
-<p>채점 중인 시도가 있으면 이 페이지는 5초마다 새로 고쳐집니다. Assignment List는 저절로 새로 고쳐지지 않으므로, 채점이
-끝나면 JupyterLab의 Nbgrader → Assignment List에서 새로 고침 버튼(Refresh assignments list)을 누르세요. 그러면 제출한 과제
-옆에 "(feedback available to fetch)"가 보이고, Fetch Feedback을 누르면 피드백을 받을 수 있습니다.</p></body></html>""")
+            self.finish(PAGES.get_template("attempts.html.j2").render(student=student, rows=rows, waiting=waiting))
 
     return web.Application([
         (prefix, Page),
