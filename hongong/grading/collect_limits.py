@@ -324,6 +324,11 @@ class LimitedExtractor(ExtractorPlugin):
                 if not (member.isreg() or member.isdir()):
                     raise ArchiveRefused(f"{where[0]}'{member.name}' 항목은 링크나 특수 파일입니다",
                                          f"{where[1]}member '{member.name}' is a link or a special file")
+                try:  # the standard library's rules for an archive from outside (PEP 706), after ours
+                    tarfile.data_filter(member, dest)
+                except tarfile.FilterError as error:
+                    raise ArchiveRefused(f"{where[0]}'{member.name}' 항목을 받을 수 없습니다({type(error).__name__})",
+                                         f"{where[1]}member '{member.name}' refused by tarfile.data_filter: {error}")
                 declared += member.size if member.isreg() else 0
                 budget.check_headers(where, entries, declared)
             budget.entries += entries
