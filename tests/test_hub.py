@@ -182,7 +182,10 @@ def test_the_service_answers_a_learner_only_about_themselves(hub, graded):
     assert hub.api("/services/grader/api/attempts", None)[0] in (302, 401, 403)  # no token: to the login page
     status, body = hub.api("/services/grader/api/attempts", FIXER)
     assert status == 200 and body["student"] == FIXER and PERFECT not in json.dumps(body, ensure_ascii=False)
-    assert [e["score"] for e in body["attempts"]["ch07-1"]] == [e["score"] for e in graded[FIXER]]  # their own
+    record = json.loads((hub.course / "grades" / "attempts.json").read_text())["ch07-1"]
+    assert record[PERFECT] and list(body["attempts"]) == ["ch07-1"]  # another learner's attempts are in the record
+    assert [(e["attempt"], e["submitted"], e["score"]) for e in body["attempts"]["ch07-1"]] == [
+        (e["attempt"], e["submitted"], e["score"]) for e in record[FIXER]]  # exactly the caller's, in order
     assert hub.api(f"/services/grader/api/attempts?student={PERFECT}", FIXER)[0] == 403
     assert hub.api("/services/grader/api/queue", FIXER)[0] == 403
     status, body = hub.api(f"/services/grader/api/attempts?student={PERFECT}", TEACHER)

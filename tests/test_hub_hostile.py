@@ -1,5 +1,6 @@
 """Hostile learners against the grading service on a real hub (tests/hub_class.py): what they write straight into the
-exchange's inbound/ (mode 1777: any local account can) is never opened with the service's privileges.
+exchange's inbound/ (nbgrader's mode 2733, plus sticky: any local account can) is never opened with the service's
+privileges.
 
 Rules: one attempt per learner, so a second folder is refused, the path on which the service used to read the folder's
 submission_secret.txt as root to name the refusal page. Two learners hand in honest ch07-1 notebooks first; then one

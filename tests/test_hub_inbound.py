@@ -69,3 +69,36 @@ def test_a_folder_name_with_a_newline_and_a_terminal_escape_is_one_inert_line_in
     log(f"{Submission(folder).shown}: 받지 않음")
     said = capsys.readouterr().out
     assert said.count("\n") == 1 and "\x1b" not in said and "\\x0a[grader" in said and "\\x1b[2J" in said
+
+
+def test_what_was_not_taken_is_listed_briefly_and_a_folder_of_thousands_of_entries_is_not_read(tmp_path):
+    from hongong.hub.inbound import MAX_ENTRIES, MAX_PROBLEMS
+
+    folder = folder_with(tmp_path / "links", **{"ch07-1.ipynb": "{}"})
+    for k in range(MAX_PROBLEMS + 30):
+        (folder / f"link{k:03d}-{'x' * 200}").symlink_to("/etc/passwd")  # long names, as a record-filler would write
+    copied = copy_regular_files(folder, tmp_path / "copy", owner=os.getuid())
+    assert [p.name for p in (tmp_path / "copy").iterdir()] == ["ch07-1.ipynb"]
+    assert len(copied.problems) == MAX_PROBLEMS + 1 and copied.problems[-1] == "그 밖에 30개 항목도 받지 않았습니다"
+    assert max(len(problem) for problem in copied.problems) < 150  # a name is cut, not copied whole into the record
+
+    crowded = folder_with(tmp_path / "crowded", **{"ch07-1.ipynb": "{}"})
+    for k in range(MAX_ENTRIES):
+        (crowded / f"link{k:04d}").symlink_to("/etc/passwd")
+    copied = copy_regular_files(crowded, tmp_path / "copy2", owner=os.getuid())
+    assert copied.problems == [f"폴더에 항목이 {MAX_ENTRIES}개보다 많아 아무것도 받지 않았습니다"]
+    assert list((tmp_path / "copy2").iterdir()) == []
+
+
+def test_the_time_is_the_services_clock_and_the_change_time_only_for_a_folder_made_while_it_was_not_running():
+    from datetime import datetime, timedelta, timezone
+    from types import SimpleNamespace
+
+    from hongong.hub.intake import submission_time
+
+    started = datetime.now(timezone.utc) - timedelta(minutes=5)
+    grader = SimpleNamespace(started=started)
+    before = started - timedelta(hours=1)  # made while the service was stopped: its downtime makes nobody late
+    assert submission_time(grader, before) == before
+    while_running = started + timedelta(minutes=1)  # a change time the learner can keep still (a shared mapping)
+    assert submission_time(grader, while_running) > datetime.now(timezone.utc) - timedelta(seconds=5)

@@ -4,6 +4,8 @@
 import os
 import stat
 
+import pytest
+
 from hongong.hub.reach import close_around, close_state
 
 
@@ -43,3 +45,31 @@ def test_the_hubs_state_is_roots_alone(tmp_path):
     assert stat.S_IMODE(state.stat().st_mode) == 0o700
     assert stat.S_IMODE((state / "passwords.csv").stat().st_mode) == 0o600
     assert (state / "passwords.csv").stat().st_gid == 0 or os.geteuid() != 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="owners of other accounts (root)")
+def test_the_course_exchange_is_made_before_learners_and_one_a_learner_made_first_stops_the_hub(tmp_path):
+    from hongong.hub.reach import ExchangeTaken, claim_course_exchange
+
+    course = tmp_path / "fresh" / "hongong-ch7"
+    course.parent.mkdir()
+    claim_course_exchange(course)
+    modes = {p.name: (stat.S_IMODE(p.stat().st_mode), p.stat().st_uid) for p in [course, *course.iterdir()]}
+    assert modes == {"hongong-ch7": (0o755, 0), "outbound": (0o755, 0), "inbound": (0o3733, 0), "feedback": (0o711, 0)}
+
+    released = tmp_path / "released" / "hongong-ch7"  # nbgrader's release made it: inbound/ gets the sticky bit
+    (released / "inbound").mkdir(parents=True)
+    os.chmod(released / "inbound", 0o2733)
+    claim_course_exchange(released)
+    assert stat.S_IMODE((released / "inbound").stat().st_mode) == 0o3733
+
+    for how in ("folder", "link"):
+        taken = tmp_path / how / "hongong-ch7"
+        taken.parent.mkdir()
+        if how == "folder":
+            taken.mkdir()
+            os.chown(taken, 54321, 54321)  # a learner's mkdir in the exchange's root (1777)
+        else:
+            taken.symlink_to(tmp_path)
+        with pytest.raises(ExchangeTaken, match="root나 강사가 아닌 계정"):
+            claim_course_exchange(taken)

@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 
 from hongong.hub.place import COURSE_ID, REPOSITORY, course_dir, exchange_dir, hub_dir, learner_paths, state_dir
-from hongong.hub.reach import WRITTEN_LATER, close_around, close_course, close_state, open_path_to
+from hongong.hub.reach import (WRITTEN_LATER, ExchangeTaken, claim_course_exchange, close_around, close_course,
+                               close_state, open_path_to)
 
 PROXY_VERSION = "5.3.0"  # the Makefile's PROXY_VERSION
 
@@ -84,6 +85,7 @@ def prepare() -> Path:
     # nbgrader's mode for the exchange's root: every user may write in it (each exchange command, even a learner's
     # list, fails on a root it cannot write: "Unwritable directory"); sticky, so nobody removes another's entry
     os.chmod(exchange_dir(), 0o1777)
+    claim_course_exchange(exchange_dir() / COURSE_ID)  # before any learner can make it
     write_users_configuration(course)
     for name in WRITTEN_LATER:
         (course / name).mkdir(exist_ok=True)  # made now, closed below: whatever is written in them later stays closed
@@ -144,21 +146,24 @@ def main(argv: list[str]) -> int:
         print(f"새 계정 {len(done['created'])}개, 이미 있던 계정 {len(done['existing'])}개. "
               f"초기 비밀번호: {state_dir() / 'passwords.csv'} (root만 읽을 수 있음)")
         return 0
+    if command in ("prepare", "start", "start-background") and not args:
+        try:
+            prepare()
+        except ExchangeTaken as error:
+            print(f"허브를 시작하지 않았습니다: {error}", file=sys.stderr)
+            return 2
     if command == "prepare" and not args:
-        prepare()
         return 0
     if command == "release" and len(args) == 1:
         return release(args[0])
     hub_command = [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(Path(__file__).with_name("jupyterhub_config.py"))]
     if command == "start" and not args:
-        prepare()
         os.chdir(state_dir())
         os.execv(hub_command[0], hub_command)
     if command in ("start-background", "stop", "status") and not args:
         from hongong.hub import background
 
         if command == "start-background":
-            prepare()
             return background.start(hub_command, int(os.environ.get("HONGONG_HUB_PORT", "8000")))
         return background.stop() if command == "stop" else background.status()
     print(__doc__, file=sys.stderr)

@@ -5,8 +5,11 @@ learner's: its name (which may claim another learner), its files (links to files
 block whoever opens them, hard links to others' files, files that keep growing or are written into later), its own
 ``timestamp.txt``. So the author is the folder's owner and must be on the course's roster; every file is opened once,
 without following a link or waiting, checked on its descriptor to be its author's regular file, and copied within
-limits; the time is the latest change time of the folder and of every file copied, read after the copy (a change time
-cannot be set back by the file's owner); the secret that names the feedback page is read from the service's copy.
+limits, the folder's entries read no further than :data:`MAX_ENTRIES`, and what was not taken listed briefly. The
+latest change time of the folder and of every file copied is read after the copy (``Copied.changed``): its owner cannot
+set a change time back, but a write through a shared memory mapping may not move it, so it is only a lower bound
+(:func:`hongong.hub.intake.submission_time` says when it is used). The secret that names the feedback page is read from
+the service's copy.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 MAX_FILES, MAX_BYTES = 100, 50 * 2**20  # a submission folder: an assignment's notebooks and a few files
+MAX_ENTRIES = 1000  # entries of a folder read at most (links and the like included); more: nothing of it is taken
+MAX_PROBLEMS = 20  # what was not taken, listed one by one in the record up to this many; then only how many more
 NOT_TAKEN = "링크이거나 일반 파일이 아니거나 제출한 학습자의 파일이 아님"
 
 
@@ -90,6 +95,18 @@ def open_folder(path: Path) -> int:
     return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
 
 
+def entries_of(folder: int) -> list[str] | None:
+    """The names in the folder open as ``folder``, sorted; None when it holds more than :data:`MAX_ENTRIES` (read no
+    further: a folder of a hundred thousand links costs the service a thousand names, not all of them)."""
+    names = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if len(names) == MAX_ENTRIES:
+                return None
+            names.append(entry.name)
+    return sorted(names)
+
+
 def copy_regular_files(source: Path, target: Path, owner: int | None = None) -> Copied:
     """Copy the regular files at the top of ``source`` (``owner``'s, if given) into a fresh ``target``, each opened once
     by :func:`open_regular`, within :data:`MAX_FILES` and :data:`MAX_BYTES`. ``changed`` is read after the copy from
@@ -101,12 +118,19 @@ def copy_regular_files(source: Path, target: Path, owner: int | None = None) -> 
     folder = open_folder(source)
     try:
         changes = [os.fstat(folder).st_ctime]
-        for name in sorted(os.listdir(folder)):
+        names = entries_of(folder)
+        if names is None:
+            names = []
+            copied.problems.append(f"폴더에 항목이 {MAX_ENTRIES}개보다 많아 아무것도 받지 않았습니다")
+        skipped = 0
+        for name in names:
             try:
                 descriptor = open_regular(folder, name, owner)
             except OSError as error:
                 why = NOT_TAKEN if error.errno in (errno.ELOOP, errno.EPERM) else error.strerror
-                copied.problems.append(f"{name}: 받지 않았습니다({why})")
+                skipped += 1
+                if skipped <= MAX_PROBLEMS:
+                    copied.problems.append(f"{name[:100]}: 받지 않았습니다({why})")
                 continue
             count += 1
             if count > MAX_FILES:
@@ -124,6 +148,8 @@ def copy_regular_files(source: Path, target: Path, owner: int | None = None) -> 
                 copied.problems.append(f"파일 크기의 합이 {MAX_BYTES // 2**20} MB를 넘어 나머지는 받지 않았습니다")
                 (target / name).unlink()
                 break
+        if skipped > MAX_PROBLEMS:
+            copied.problems.append(f"그 밖에 {skipped - MAX_PROBLEMS}개 항목도 받지 않았습니다")
         changes.append(os.fstat(folder).st_ctime)
     finally:
         os.close(folder)

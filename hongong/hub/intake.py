@@ -6,8 +6,8 @@ another learner one folder's time, not hundreds. A learner who already has :data
 accepted and not yet graded gets the next one refused (``too-many-waiting``), with a page that says so.
 
 Taking one up (:func:`take_up`): its author must own it and be on the roster, and the assignment must be released on
-the hub (else ``ignored``, no page: it is nobody's submission); it is copied as :mod:`hongong.hub.inbound` says (its
-time: the latest change of the folder and of what was copied, the kernel's clock); the course's rules decide
+the hub (else ``ignored``, no page: it is nobody's submission); it is copied as :mod:`hongong.hub.inbound` says; its
+time is the service's clock once the copy is made (:func:`submission_time`); the course's rules decide
 (``refused``, with a page, or ``accepted``: its copy kept in ``attempts/`` until it is graded).
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from datetime import datetime, timezone
 
 from hongong.grading.attempts import WAITING_PER_LEARNER, history_of
 from hongong.hub.inbound import Submission, copy_regular_files
@@ -47,6 +48,14 @@ def arrived(grader) -> list[Submission]:
     return sorted(oldest.values(), key=lambda s: (s.time, s.id))
 
 
+def submission_time(grader, changed: datetime) -> datetime:
+    """When the submission was made, as the service can vouch for it. While the service runs: its own clock once it
+    holds the copy (nothing graded can be newer; a write through a shared memory mapping does not move a file's change
+    time, so no time the learner's files give is trusted). A folder made while the service was not running: the latest
+    change time of the folder and of what was copied (``changed``), so that the service's downtime makes nobody late."""
+    return changed if changed < grader.started else datetime.now(timezone.utc)
+
+
 def waiting_of(grader, student: str) -> int:
     """The learner's attempts accepted and not graded yet, all assignments together."""
     return sum(entry["state"] == "accepted" for learners in grader.attempts().values()
@@ -66,7 +75,7 @@ def take_up(grader, submission: Submission) -> dict | None:
         return None
     keep = grader.course / "attempts" / submission.assignment / submission.student / submission.id
     copied = copy_regular_files(submission.folder, keep, owner=submission.owner)
-    submission.time = max(submission.time, copied.changed)  # the latest change of what is graded
+    submission.time = submission_time(grader, max(submission.time, copied.changed))
     history = history_of(grader.attempts(), submission.assignment, submission.student)
     entry = {"id": submission.id, "submitted": submission.time.isoformat()}
     reason = grader.rules.decide(history, submission.time, grader.due(submission.assignment))

@@ -117,3 +117,44 @@ def close_state(state: Path) -> None:
             continue
         os.chown(item, 0, 0)
         os.chmod(item, 0o700 if item.is_dir() else 0o600)
+
+
+# The course's folders in nbgrader's exchange (its release_assignment's modes; inbound/ sticky as well, so that nobody
+# renames or removes another's submission folder whose name they learnt) and the service's feedback/ (0711).
+COURSE_EXCHANGE = {".": 0o755, "outbound": 0o755, "inbound": 0o3733, "feedback": 0o711}
+
+
+class ExchangeTaken(RuntimeError):
+    """A folder of the course's exchange that someone untrusted made first (the exchange's root is writable by all)."""
+
+
+def claim_course_exchange(folder: Path) -> None:
+    """Make the course's folders of the exchange (``folder`` = ``<exchange>/<course id>``) before any learner can:
+    the exchange's root is open to every account (nbgrader's 1777), so a learner who made ``<course id>/`` first would
+    own the course's releases and submissions. Existing ones must be folders of root or an instructor (not links);
+    else :class:`ExchangeTaken`, and the hub does not start. ``inbound/`` gets the sticky bit if it lacks it."""
+    trusted = {0} | set(instructor_uids())
+    for name, mode in COURSE_EXCHANGE.items():
+        path = folder / name if name != "." else folder
+        try:
+            status = path.lstat()
+        except FileNotFoundError:
+            path.mkdir()
+            os.chmod(path, mode)  # mkdir's mode goes through the umask; nbgrader chmods too
+            continue
+        if not stat.S_ISDIR(status.st_mode) or status.st_uid not in trusted:
+            raise ExchangeTaken(f"{path}: 교환 폴더의 코스 폴더를 root나 강사가 아닌 계정(uid {status.st_uid})이 먼저 "
+                                "만들었거나 폴더가 아닙니다. 학습자가 만든 것일 수 있으니 내용을 확인하고 지운 뒤 다시 시작하세요.")
+        if name == "inbound" and not status.st_mode & stat.S_ISVTX:
+            os.chmod(path, stat.S_IMODE(status.st_mode) | stat.S_ISVTX)
+
+
+def instructor_uids() -> list[int]:
+    """The accounts of the instructors' group (its members and those whose primary group it is)."""
+    import pwd
+
+    gid = instructors_gid()
+    if gid is None:
+        return []
+    members = set(grp.getgrgid(gid).gr_mem)
+    return [user.pw_uid for user in pwd.getpwall() if user.pw_name in members or user.pw_gid == gid]

@@ -87,6 +87,7 @@ class Grader:
         self.lock = threading.Lock()  # the record: written by the grading thread, read by the web handlers
         self.slots = Slots(course, slots, job_deadline(course))
         self.retry_seconds = retry_seconds
+        self.started = datetime.now(timezone.utc)  # folders older than this were made while it was not running
 
     @property
     def rules(self) -> CourseRules:
