@@ -1,4 +1,4 @@
-"""Shared paths and the one fixture that builds the book (slow, built once per test run)."""
+"""Shared paths and the session fixtures: the book built, and the class graded (slow, each once per test run)."""
 
 import json
 import os
@@ -38,6 +38,15 @@ def built_book():
     log = result.stdout + result.stderr
     assert result.returncode == 0, f"the book did not build:\n{log[-6000:]}"
     return log
+
+
+@pytest.fixture(scope="session")
+def graded_course(tmp_path_factory):
+    """The class of tests/class_submissions.py graded as the README says (tests/class_grading.py); (folder, log of the
+    grading run). Read by tests/test_instructor_workflow.py, graded again in part by tests/test_regrading.py."""
+    from class_grading import grade_the_class
+
+    return grade_the_class(tmp_path_factory.mktemp("class"))
 
 
 def glued_values(chapter: Path) -> dict:

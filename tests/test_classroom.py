@@ -132,7 +132,7 @@ def execution_only(monkeypatch):
 
 
 def test_a_kernel_that_swallows_interrupts_is_killed_at_the_notebook_deadline_without_the_sandbox(tmp_path, execution_only):
-    """--no-sandbox still kills the kernel and its children (the sandboxed case: tests/test_sandbox.py)."""
+    """--no-sandbox still kills the kernel and its children (the sandboxed case: tests/test_sandbox_limits.py)."""
     pid_file = tmp_path / "kernel.pid"
     notebook = new_notebook(cells=[
         new_code_cell(f"import os\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))"),

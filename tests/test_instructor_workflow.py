@@ -2,135 +2,35 @@
 
 As the README tells an instructor: set due dates, `nbgrader zip_collect` the LMS download of ch07-1,
 drop ch07-2 and ch07-3 into submitted/, `python -m hongong.grading grade` (sandboxed, in parallel:
-autograde, feedback, export, report). Then: every learner's exact status and score (escape attempts,
-breached limits and in-kernel tricks among them: the tricks earn nothing and are flagged), no hidden
+autograde, feedback, export, report; tests/class_grading.py). Then: every learner's exact status and score (escape
+attempts, breached limits and in-kernel tricks among them: the tricks earn nothing and are flagged), no hidden
 check in any feedback file, an export that tells missing / failed / 0 apart, a report with Korean
-text, an intact gradebook; and eight ch07-1 learners (one of every kind of outcome) graded again serially
-(plain nbgrader order, `--student`) and on a real Dask cluster that loses a worker mid-run give identical
-gradebook rows, statuses and feedback files, and the rest of the class is left untouched.
+text, an intact gradebook. Some learners graded again, serially and on Dask, give identical results:
+tests/test_regrading.py, on the same graded class (the class is graded once for both modules).
 """
 
 import csv
 import html
 import json
-import os
 import re
-import signal
-import socket
-import sqlite3
-import subprocess
-import sys
-import threading
-import time
-import zipfile
 
 import nbformat
 import pytest
 
+from class_grading import exported, status
 from class_submissions import (ALL_ITEMS, ASSIGNMENTS, AUTO_POINTS, CLASS, FLAGGED, HINTS_COUNTED, PARTLY_WRONG,
-                               PHONE_HOME_PORT, REASONS, changed_files, new_course, quiz_answers)
+                               REASONS, quiz_answers)
 from conftest import ROOT
 from hongong.exercise.items import read_items
 
 pytestmark = pytest.mark.slow
 
-DUE = "2026-12-07T23:59:59+09:00"
-ON_TIME, LATE = "2026-12-07-21-15-00", "2026-12-08-09-30-00"  # LMS attempt times (KST)
-CELL_TIMEOUT = "--Execute.timeout=90"  # honest cells take under 20 s unloaded, one core each; the endless loop costs this once
-
-
-def run(*command, cwd):
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=3000)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
-    return result.stdout + result.stderr
-
-
-def grade(course, *arguments):
-    return run(sys.executable, "-m", "hongong.grading", "grade", *arguments, CELL_TIMEOUT, cwd=course)
-
-
-class AnswerServer:
-    """A server on the host's loopback that gives the quiz answers to anyone who connects (nobody must)."""
-
-    def __init__(self):
-        self.connections = []
-        self.socket = socket.create_server(("127.0.0.1", PHONE_HOME_PORT), reuse_port=True)
-        self.socket.settimeout(0.5)
-        self.running = True
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
-
-    def serve(self):
-        answers = "\n".join(f"{k} = {v!r}" for k, v in quiz_answers("ch07-2").items()).encode()
-        while self.running:
-            try:
-                connection, address = self.socket.accept()
-            except OSError:
-                continue
-            self.connections.append(address)
-            with connection:
-                connection.sendall(answers)
-
-    def close(self):
-        self.running = False
-        self.thread.join()
-        self.socket.close()
-
-
-def hand_in(expected, path):
-    """Write what the learner hands in at ``path`` (and any file planted beside it); None if nothing is handed in."""
-    content = expected.make()
-    if content is None:
-        return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        nbformat.write(content, path)
-    for name, data in (expected.planted or {}).items():
-        (path.parent / name).write_bytes(data)
-    return path
-
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    """A course graded once, as the README says; returns (folder, log of the grading run)."""
-    course = new_course(tmp_path_factory.mktemp("class"))
-    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as config:  # feedback links to this repository's book
-        config.write(f"\nc.ItemsTable.book_url = {(ROOT / '_build' / 'html').as_uri()!r}\n")
-    for assignment in ASSIGNMENTS:
-        run("nbgrader", "db", "assignment", "add", assignment, f"--duedate={DUE}", cwd=course)
-    # ch07-1 arrives as the LMS's zip: <assignment>_<student>_attempt_<time>_<file>
-    downloads = course / "lms"
-    for (student, assignment), expected in CLASS.items():
-        if assignment == "ch07-1":
-            when = LATE if expected.status == "late" else ON_TIME
-            hand_in(expected, downloads / f"ch07-1_{student}_attempt_{when}_{expected.handed_in_as or 'ch07-1.ipynb'}")
-        else:
-            path = hand_in(expected, course / "submitted" / student / assignment / (expected.handed_in_as or f"{assignment}.ipynb"))
-            if path is not None and expected.status == "late":
-                (path.parent / "timestamp.txt").write_text("2026-12-08 01:00:00 UTC")
-    (course / "downloaded" / "ch07-1" / "archive").mkdir(parents=True)
-    with zipfile.ZipFile(course / "downloaded" / "ch07-1" / "archive" / "gradebook-download.zip", "w") as archive:
-        for path in sorted(downloads.iterdir()):
-            archive.write(path, path.name)
-    run("nbgrader", "zip_collect", "ch07-1", cwd=course)
-    server = AnswerServer()
-    try:
-        log = grade(course)  # the default: sandboxed, one submission per core at a time
-    finally:
-        server.close()
-    assert server.connections == [], "a submission reached the host's loopback"
-    return course, log
-
-
-def status(course):
-    return json.loads((course / "grades" / "status.json").read_text(encoding="utf-8"))
-
-
-def exported(course, assignment):
-    with open(course / "grades" / f"{assignment}.csv", encoding="utf-8") as table:
-        return {row["student_id"]: row for row in csv.DictReader(table)}
+def course(graded_course):
+    """The class graded once, as the README says (shared with tests/test_regrading.py); returns (folder, log of the
+    grading run)."""
+    return graded_course
 
 
 @pytest.mark.parametrize("student,assignment", sorted(CLASS), ids=[f"{s}-{a}" for s, a in sorted(CLASS)])
@@ -422,94 +322,3 @@ def test_a_breached_limit_ends_only_that_submission(course):
 
     leftover = [p.pid for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real in SANDBOX_UIDS]
     assert leftover == [], "no sandboxed process outlives the run"
-
-
-# Graded again (serially, then on Dask): every kind of outcome ch07-1 has, without the ones that only wait for a
-# limit (the endless loop's 90 s); the rest of the class must come out untouched.
-# Learners graded again: a failed, a wrong, a perfect one, one whose first cell failed and one whose outputs are hostile
-# (the pages most likely to differ between two gradings).
-REGRADED = ["corrupt-json", "error-first-cell", "hostile-html", "partly-wrong", "perfect"]
-
-
-def again(folder, *arguments):
-    return grade(folder, "ch07-1", *[f"--student={student}" for student in REGRADED], *arguments)
-
-
-def regraded_in(log):
-    return sorted(re.findall(r"\[ch07-1 \d+/\d+\] (\S+):", log))
-
-
-def snapshot(folder, assignment="ch07-1"):
-    """What grading produced for an assignment, without run-dependent details (ids, times, memory)."""
-    connection = sqlite3.connect(folder / "gradebook.db")
-    assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    grades = sorted(connection.execute(
-        "SELECT sa.student_id, gc.name, g.auto_score, g.manual_score, g.needs_manual_grade, sa.timestamp "
-        "FROM grade g JOIN submitted_notebook sn ON g.notebook_id = sn.id "
-        "JOIN submitted_assignment sa ON sn.assignment_id = sa.id JOIN assignment a ON sa.assignment_id = a.id "
-        "JOIN base_cell gc ON g.cell_id = gc.id WHERE a.name = ?", (assignment,)).fetchall())
-    connection.close()
-    statuses = {s: {k: v for k, v in e.items() if k not in ("seconds", "execution_seconds", "checker_seconds",
-                                                                  "feedback_seconds", "peak_memory_mb")}
-                for s, e in status(folder)[assignment].items()}
-    feedback = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted((folder / "feedback").glob(f"*/{assignment}/*"))}
-    return grades, statuses, feedback
-
-
-def test_grading_again_serially_gives_identical_gradebook_statuses_and_feedback(course):
-    folder, _ = course
-    before = snapshot(folder)
-    assert len(before[0]) > 100 and len(before[2]) >= 10
-    log = again(folder, "--jobs", "1", "--ExecuteInScratch.cpus=2")  # one at a time: the machine is its share
-    assert regraded_in(log) == REGRADED
-    after = snapshot(folder)
-    assert after[0] == before[0]
-    assert after[1] == before[1]
-    assert after[2].keys() == before[2].keys()
-    assert changed_files(before[2], after[2]) == {}
-    assert "Dask" not in log
-
-
-def test_a_dask_cluster_that_loses_a_worker_mid_run_gives_identical_results(course, tmp_path):
-    """A scheduler and two workers on loopback, as the README starts them; one worker is killed mid-run."""
-    folder, _ = course
-    before = snapshot(folder)
-    scheduler_file = tmp_path / "scheduler.json"
-    dask = str(ROOT / ".venv" / "bin" / "dask")
-    processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                   "--scheduler-file", str(scheduler_file)], stderr=subprocess.DEVNULL)]
-    try:
-        for _ in range(300):
-            if scheduler_file.exists():
-                break
-            time.sleep(0.1)
-        address = json.loads(scheduler_file.read_text())["address"]
-        workers = [subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
-                                     "--name", name], stderr=subprocess.DEVNULL, start_new_session=True)
-                   for name in ("w1", "w2")]
-        processes += workers
-        from distributed import Client
-
-        with Client(address, timeout="60s") as client:
-            client.wait_for_workers(2, timeout=120)
-        grading = subprocess.Popen([sys.executable, "-m", "hongong.grading", "grade", "ch07-1", "--scheduler", address,
-                                    *[f"--student={student}" for student in REGRADED], CELL_TIMEOUT], cwd=folder,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        lines = []
-        for line in grading.stdout:  # the first executed submission recorded: both workers are busy; kill one
-            lines.append(line)
-            if re.search(r"\] \S+: graded", line):
-                os.killpg(workers[0].pid, signal.SIGKILL)
-                break
-        lines += grading.stdout.readlines()
-        assert grading.wait(timeout=1800) == 0, "".join(lines)[-3000:]
-    finally:
-        for process in processes:
-            process.kill()
-    log = "".join(lines)
-    assert workers[0].poll() is not None and "워커 2개" in log
-    after = snapshot(folder)
-    assert after[0] == before[0]
-    assert after[1] == before[1]
-    assert changed_files(before[2], after[2]) == {}
-    assert regraded_in(log) == REGRADED, "every learner asked for recorded once, none twice, no other"

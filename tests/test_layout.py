@@ -3,7 +3,8 @@
 - the learner's wing (hongong/exercise/) reaches nothing of the grading engine, in a fresh interpreter;
 - no import cycle among hongong's modules (every ``import``, also those inside functions, read with ``ast``);
 - the sandbox runs commands and knows nothing of nbgrader, notebooks or the stages above it;
-- every module opens with a docstring and stays under about 350 lines.
+- every module, of hongong/ and of tests/ (test modules and their helpers), opens with a docstring and stays under
+  about 350 lines.
 """
 
 import ast
@@ -15,6 +16,7 @@ import pytest
 from conftest import ROOT
 
 PACKAGE = ROOT / "hongong"
+TESTS = ROOT / "tests"
 MAX_LINES = 350
 SANDBOX = ("hongong.grading.sandbox", "hongong.grading.child", "hongong.grading.cgroup", "hongong.grading.seccomp")
 
@@ -92,3 +94,21 @@ def test_every_module_says_its_job_and_stays_short(name):
     text = MODULES[name].read_text(encoding="utf-8")
     assert ast.get_docstring(ast.parse(text)), f"{name}: no docstring saying its one job and who runs it"
     assert len(text.splitlines()) <= MAX_LINES, f"{name}: {len(text.splitlines())} lines; split it by job"
+
+
+def unexplained_or_long(paths) -> list[str]:
+    """Where ``paths`` break the rule: each module without a docstring, or longer than MAX_LINES lines."""
+    found = []
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        if not ast.get_docstring(ast.parse(text)):
+            found.append(f"{path.name}: no docstring saying what it tests or holds")
+        if len(text.splitlines()) > MAX_LINES:
+            found.append(f"{path.name}: {len(text.splitlines())} lines; split it by behaviour")
+    return found
+
+
+def test_every_test_module_says_what_it_tests_and_stays_short():
+    paths = sorted(TESTS.glob("*.py"))
+    assert TESTS / "test_layout.py" in paths and TESTS / "conftest.py" in paths
+    assert unexplained_or_long(paths) == []
