@@ -3,7 +3,8 @@
 Each test hands `execute_and_check` a small notebook (no TensorFlow: seconds each; tests/sandboxed.py) and checks the
 attempt's own output showing that it found nothing: no course directory, home or other submission to read, nothing
 outside its home to write, no server on the host's loopback, no other process, no key left for the next sandbox,
-no socket but unix, inet and netlink route, no user namespace; two sandboxes at once run as different users.
+no socket but unix, inet and netlink route (each refusal the filter's own, and seen to differ without the
+filter), no user namespace; two sandboxes at once run as different users.
 Limits: tests/test_sandbox_limits.py; the executor around it: tests/test_sandbox_executor.py. The whole class,
 graded through nbgrader with these attempts among honest learners, is in tests/test_instructor_workflow.py.
 """
@@ -12,8 +13,10 @@ import json
 import os
 import platform
 import socket
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -29,21 +32,30 @@ def test_it_sees_no_course_directory_no_home_and_no_other_submission(tmp_path):
     other = tmp_path / "submitted" / "someone" / "ch07-1"
     other.mkdir(parents=True)
     (other / "ch07-1.ipynb").write_text("someone else's work")
-    answer = run(
-        "import os\nprint(os.getuid(), os.getcwd(), sorted(n for n in os.listdir('.') if not n.startswith('.')))",
-        f"print(os.path.exists({str(ROOT / 'solutions')!r}), os.path.exists({str(ROOT / 'nbgrader_config.py')!r}))",
-        f"print(os.path.exists({str(other)!r}), os.path.exists('/tmp/' + {tmp_path.relative_to('/tmp').parts[0]!r}))",
-        "print(sorted(os.listdir('/root')))",
-        f"print(sorted(os.listdir({str(ROOT)!r})))",
-    )
+    home = Path.home()  # the home of whoever grades: a file of theirs the sandbox must not show
+    planted = home / f"hongong-sandbox-probe-{os.getpid()}"
+    planted.write_text("the instructor's own file")
+    try:
+        answer = run(
+            "import os\nprint(os.getuid(), os.getcwd(), sorted(n for n in os.listdir('.') if not n.startswith('.')))",
+            f"print(os.path.exists({str(ROOT / 'solutions')!r}), os.path.exists({str(ROOT / 'nbgrader_config.py')!r}))",
+            f"print(os.path.exists({str(other)!r}), os.path.exists('/tmp/' + {tmp_path.relative_to('/tmp').parts[0]!r}))",
+            f"print(sorted(os.listdir({str(home)!r})) if os.path.isdir({str(home)!r}) else [])",
+            f"print(sorted(os.listdir({str(ROOT)!r})))",
+        )
+    finally:
+        planted.unlink()
     assert answer["status"] == "ok", answer
-    uid_cwd, course, other_seen, home, listing = answer["outputs"]
+    uid_cwd, course, other_seen, home_seen, listing = answer["outputs"]
     uid, cwd_listing = uid_cwd.split(" ", 1)
     assert int(uid) in sandbox.SANDBOX_UIDS, "a uid of the sandboxes' pool"
     assert cwd_listing.startswith("/home/learner []"), "the notebook itself is never written where the kernel can read it"
     assert course.strip() == "False False"
     assert other_seen.strip() == "False False"
-    assert home.strip() == "['.pyenv']", "the instructor's home holds only the Python installation, read-only"
+    # of the grader's home, only the way to what the sandbox mounts (a Python installation kept there, if any)
+    mounted = [Path(p).resolve() for p in (sys.base_prefix, sys.prefix, ROOT)]
+    on_the_way = sorted({p.relative_to(home).parts[0] for p in mounted if p.is_relative_to(home) and p != home})
+    assert planted.name not in home_seen and home_seen.strip() == str(on_the_way), (home_seen, on_the_way)
     assert listing.strip() == str(sorted([".venv", "hongong"])), "only the environment and the package"
 
 
@@ -173,17 +185,48 @@ print(json.dumps({
 }))"""
 
 
-@pytest.mark.skipif(platform.machine() != "x86_64", reason="system call numbers of x86_64")
+# What the seccomp filter answers (hongong/grading/seccomp.py): EAFNOSUPPORT for a socket family it refuses, EPERM for
+# a call it refuses, ENOSYS for a call of another ABI. Each is also checked against the same call without the filter.
+FILTERED = {"vsock": "EAFNOSUPPORT", "packet": "EAFNOSUPPORT", "netlink audit": "EAFNOSUPPORT",
+            "vsock pair": "EAFNOSUPPORT", "vsock, high bits set": "EAFNOSUPPORT", "vsock, x32 ABI": "ENOSYS",
+            "io_uring": "EPERM"}
+X86_64 = pytest.mark.skipif(platform.machine() != "x86_64", reason="system call numbers of x86_64")
+
+
+@X86_64
 def test_only_unix_inet_and_netlink_route_sockets_can_be_made():
     answer = run("import json", SOCKETS, "import socket\nserver = socket.create_server(('localhost', 0))\n"
                  "client = socket.create_connection(server.getsockname()[:2])\nclient.sendall(b'hi')\n"
                  "print(server.accept()[0].recv(2))")
     assert answer["status"] == "ok", answer
     made = json.loads(answer["outputs"][1])
-    denied = ("vsock", "packet", "netlink audit", "vsock pair", "vsock, high bits set", "vsock, x32 ABI", "io_uring")
-    assert all(made[name] in ("EAFNOSUPPORT", "EPERM", "ENOSYS") for name in denied), made
+    assert {name: made[name] for name in FILTERED} == FILTERED, made  # the filter's own answers, each one
     assert all(made[name] == "ok" for name in ("unix", "unix pair", "inet", "inet6", "netlink route")), made
     assert answer["outputs"][2].strip() == "b'hi'", "getaddrinfo (netlink route) and TCP on the loopback work"
+
+
+def allow_everything():
+    """A seccomp program that allows every call, in place of the sandbox's (the negative control)."""
+    import pyseccomp as seccomp
+
+    program = os.fdopen(os.memfd_create("allow-everything"), "w+b")
+    seccomp.SyscallFilter(seccomp.ALLOW).export_bpf(program)
+    program.seek(0)
+    return program
+
+
+@X86_64
+@pytest.mark.parametrize("name", sorted(FILTERED))
+def test_without_the_filter_the_same_call_gets_another_answer(name, monkeypatch):
+    """The negative control: the answer above is the filter's, not the kernel's or the missing capabilities' (without the
+    filter, on this machine: vsock, netlink audit and io_uring are made, packet gets EPERM, a vsock pair ENOTSUP, and the
+    x32 call does not return)."""
+    monkeypatch.setattr(sandbox, "seccomp_file", allow_everything)
+    setup, rows = SOCKETS.split("print(json.dumps({")
+    call = next(line.strip().rstrip(",").split(": ", 1)[1] for line in rows.splitlines() if line.strip().startswith(f"'{name}'"))
+    answer = run("import json", setup + f"print({call})", timeout=5)  # x32 on a kernel without it may never return
+    control = answer["outputs"][1].strip() if answer["status"] == "ok" else answer["status"]
+    assert control != FILTERED[name], f"this kernel answers {control} to {name} by itself: the row proves nothing here"
 
 
 def test_no_user_namespace_can_be_made_and_threads_and_processes_still_start():
