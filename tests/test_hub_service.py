@@ -76,3 +76,24 @@ def test_the_record_page_says_what_became_of_each_attempt_and_every_value_is_tex
     page = PAGES.get_template("attempts.html.j2").render(student="<script>x</script>", rows=rows, waiting=False)
     assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt;의 제출 기록" in page
     assert 'http-equiv="refresh"' not in page  # nothing waiting: no reload
+
+
+def test_an_account_planting_folders_by_the_thousand_fills_the_record_only_up_to_the_cap(grader):
+    import getpass
+    import time
+
+    from hongong.hub.intake import arrived, take_up
+    from hongong.hub.service import RECORDED_UNUSED
+
+    me = getpass.getuser()  # not on the course's roster: each folder is ignored
+    for k in range(RECORDED_UNUSED + 10):
+        folder = grader.inbound / f"{me}+ch07-1+2026-12-04 10:00:{k:02d}.000000 UTC+planted{k}"
+        folder.mkdir(parents=True)
+        (folder / "submission_secret.txt").write_text("0" * 128)
+    time.sleep(1.1)  # settled
+    for _ in range(RECORDED_UNUSED + 10):  # one folder per account and turn
+        for submission in arrived(grader):
+            take_up(grader, submission)
+    recorded = [e for learners in read_attempts(grader.course).values() for e in learners.get(me, [])]
+    assert len(recorded) == RECORDED_UNUSED and {e["state"] for e in recorded} == {"ignored"}
+    assert len(grader.unrecorded) == 10 and arrived(grader) == []  # the rest taken up once, remembered, not recorded

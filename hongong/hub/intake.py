@@ -28,6 +28,7 @@ def arrived(grader) -> list[Submission]:
     if not grader.inbound.is_dir():
         return []
     known = {entry["id"] for learners in grader.attempts().values() for history in learners.values() for entry in history}
+    known |= grader.unrecorded
     oldest: dict[int, Submission] = {}
     now = time.time()
     for folder in grader.inbound.iterdir():
@@ -69,7 +70,7 @@ def take_up(grader, submission: Submission) -> dict | None:
     problem = submission.author_problem()
     if problem is not None or submission.assignment not in grader.known_assignments():
         grader.log(f"{submission.shown}: 받지 않음 ({problem or '없는 과제'})")
-        grader.update(submission.assignment or "?", submission.uploader(),  # in the record of whoever made it
+        grader.update_unused(submission.assignment or "?", submission.uploader(),  # in the record of whoever made it
                       {"id": submission.id, "submitted": submission.time.isoformat(), "state": "ignored",
                        "reason": problem or "unknown-assignment"})
         return None
@@ -83,7 +84,7 @@ def take_up(grader, submission: Submission) -> dict | None:
         reason = "too-many-waiting"
     if reason is not None:
         entry |= {"state": "refused", "reason": reason}
-        grader.update(submission.assignment, submission.student, entry)
+        grader.update_unused(submission.assignment, submission.student, entry)
         release_refusal(grader, submission, keep, history + [entry], entry)
         shutil.rmtree(keep, ignore_errors=True)
         grader.log(f"{submission.student} {submission.assignment}: 받지 않음 ({reason})")

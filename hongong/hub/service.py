@@ -45,6 +45,7 @@ from hongong.hub.place import course_dir, exchange_dir
 from hongong.hub.slots import Job, Slots
 
 POLL_SECONDS, SUMMARIES_AFTER_IDLE_SECONDS = 1.0, 30
+RECORDED_UNUSED = 50  # refused or ignored folders recorded per account; past that only counted in the log
 TRIES = 3  # a grading command that fails: tried again after c.GradingService.retry_seconds, this many times in all
 
 
@@ -87,6 +88,7 @@ class Grader:
         self.lock = threading.Lock()  # the record: written by the grading thread, read by the web handlers
         self.slots = Slots(course, slots, job_deadline(course))
         self.retry_seconds = retry_seconds
+        self.unrecorded: set[str] = set()  # folders past RECORDED_UNUSED: taken up, not in the record
         self.started = datetime.now(timezone.utc)  # folders older than this were made while it was not running
 
     @property
@@ -110,6 +112,22 @@ class Grader:
             else:
                 history.append(entry)
             write_attempts(self.course, record)
+
+    def update_unused(self, assignment: str, uploader: str, entry: dict) -> None:
+        """Record a folder that is not graded (refused, ignored), up to :data:`RECORDED_UNUSED` per account: past that
+        (an account planting folders by the thousand), only the service remembers it, until it restarts, and the log
+        says how many; so the record, read by every turn and request, stays small."""
+        with self.lock:
+            record = read_attempts(self.course)
+            unused = sum(e["state"] in ("refused", "ignored") for learners in record.values()
+                         for e in learners.get(uploader, []))
+        if unused < RECORDED_UNUSED:
+            self.update(assignment, uploader, entry)
+            return
+        self.unrecorded.add(entry["id"])
+        if len(self.unrecorded) % 100 == 1:
+            log(f"{uploader}: 채점하지 않는 폴더가 {RECORDED_UNUSED}개를 넘어 기록에 더 적지 않습니다 "
+                f"(이번 실행에서 {len(self.unrecorded)}개)")
 
     def due(self, assignment: str) -> datetime | None:
         from nbgrader.api import Gradebook, MissingEntry
@@ -138,8 +156,8 @@ class Grader:
                 take_up(self, submission)
             except Exception as error:  # one odd folder must not stop the queue
                 log(f"{submission.shown}: 받는 중 오류 {type(error).__name__}: {error}")
-                self.update(submission.assignment or "?", submission.uploader(),
-                            {"id": submission.id, "submitted": submission.time.isoformat(), "state": "ignored",
+                self.update_unused(submission.assignment or "?", submission.uploader(),
+                                   {"id": submission.id, "submitted": submission.time.isoformat(), "state": "ignored",
                              "reason": f"error: {type(error).__name__}"})
             close_to_others(submission.folder)  # recorded (its time too): nobody but its author reads it any more
             done += 1
