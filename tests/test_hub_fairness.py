@@ -117,7 +117,7 @@ def test_a_learner_with_two_attempts_waiting_has_every_further_one_refused_with_
     refused = next(e for e in entries if e["state"] == "refused")
     folder = hub.hub_dir / "exchange" / "hongong-ch7" / "inbound" / refused["id"]
     page = released_page(folder.parent.parent / "feedback", (folder / "submission_secret.txt").read_text(), "ch07-1")
-    assert "채점을 기다리는 시도가 이미 2개 있습니다" in page.read_text(encoding="utf-8")
+    assert "채점이 끝나지 않은 시도(채점 중인 것 포함, 모든 과제 합계)가 이미 2개 있습니다" in page.read_text(encoding="utf-8")
 
 
 def test_a_held_back_hint_costs_its_point_even_with_no_record_in_the_notebook(rush):

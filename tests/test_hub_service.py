@@ -50,7 +50,7 @@ def test_a_best_attempt_that_cannot_be_put_back_is_tried_three_times_then_shown_
             assert first["restore"] == "pending" and first["tries"] == attempt + 1 and "retry_at" in first
     assert first["restore"] == "failed" and "tries" not in first and "retry_at" not in first
     assert not any(e.get("counted") for e in read_attempts(grader.course)["ch07-1"]["kim"])
-    assert attempt_rows(grader.course)["ch07-1"][0][-1] == "가장 좋은 시도를 성적부에 되돌리지 못함 (채점 서비스의 로그를 보세요)"
+    assert attempt_rows(grader.course)["ch07-1"][0][-1] == "가장 좋은 시도를 성적부에 되돌리지 못함 (허브 로그를 보세요)"
 
 
 def test_an_attempt_whose_grading_command_keeps_failing_is_failed_and_no_longer_waits(grader):
@@ -71,8 +71,11 @@ def test_the_record_page_says_what_became_of_each_attempt_and_every_value_is_tex
             attempt_row("ch07-1", entry(2, "graded", status="graded", score=16.0, counted=True, restore="failed")),
             attempt_row("ch07-1", entry(3, "refused", reason="too-many-waiting"))]
     assert [(r[3], r[6]) for r in rows] == [
-        ("채점 불가", "채점 서비스의 시간 초과"), ("채점됨", "가장 좋은 시도를 성적부에 되돌리지 못해 강사에게 알렸습니다"),
-        ("받지 않음", "채점을 기다리는 시도가 이미 2개 있습니다(앞 시도의 피드백을 받은 뒤에 다시 제출하세요)")]
+        ("채점 서비스 오류", "채점 서비스의 시간 초과"),
+        ("채점됨", "가장 좋은 시도를 성적부에 되돌리지 못했습니다(강사가 보는 기록에 남음)"),
+        ("받지 않음", "채점이 끝나지 않은 시도(채점 중인 것 포함, 모든 과제 합계)가 이미 2개 있습니다. 앞 시도의 피드백을 받은 "
+                   "뒤에 다시 제출하세요")]
+    assert [r[1] for r in rows] == ["-", 1, 1]  # a service failure is not an attempt: no number
     page = PAGES.get_template("attempts.html.j2").render(student="<script>x</script>", rows=rows, waiting=False)
     assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt;의 제출 기록" in page
     assert 'http-equiv="refresh"' not in page  # nothing waiting: no reload

@@ -59,16 +59,16 @@ def main(argv: list[str]) -> int:
         try:
             status = grade(course, assignments, options, only=known.student)  # locks the course as it records
         except SandboxUnavailable as error:  # before anything ran, or on a Dask worker mid-run
-            print(f"채점을 멈췄습니다(샌드박스 없이는 제출물을 실행하지 않습니다; 그 전에 기록한 제출만 성적부에 "
-                  f"있습니다): {error}", file=sys.stderr)
+            print(f"채점을 멈췄습니다: {error}\n샌드박스 없이는 제출물을 실행하지 않습니다. 이번 실행에서는 멈추기 전에 "
+                  "기록한 제출까지만 성적부에 반영되었습니다.", file=sys.stderr)
             return 3
         except UnknownStudent as error:
             print(f"채점하지 않았습니다: {error}", file=sys.stderr)
             return 2
         except CheckBroken as error:
             print(f"채점을 멈췄습니다. 채점 기준(checks/)에 강사가 고쳐야 할 오류가 있습니다: {error}\n"
-                  "이 오류를 만난 제출과 그 뒤의 제출은 기록하지 않았습니다(성적부와 상태는 채점 전 그대로). "
-                  "고친 뒤 다시 채점하세요.", file=sys.stderr)
+                  "이 제출과 아직 기록하지 않은 제출은 성적부와 상태가 채점 전 그대로입니다. checks/를 고친 뒤 같은 명령으로 "
+                  "다시 채점하세요.", file=sys.stderr)
             return 4
         failed = [(a, s) for a, entries in status.items() if a in assignments for s, e in entries.items()
                   if e["status"] == "failed" and (not known.student or s in known.student)]

@@ -42,8 +42,8 @@ REFUSAL_KO = {
     "attempts": "채점받을 수 있는 시도를 모두 썼습니다",
     "too-soon": "앞 시도를 제출한 뒤 기다려야 하는 시간이 아직 지나지 않았습니다",
     "late": "마감이 지났습니다",
-    "too-many-waiting": f"채점을 기다리는 시도가 이미 {WAITING_PER_LEARNER}개 있습니다(앞 시도의 피드백을 받은 뒤에 다시 "
-                        "제출하세요)",
+    "too-many-waiting": f"채점이 끝나지 않은 시도(채점 중인 것 포함, 모든 과제 합계)가 이미 {WAITING_PER_LEARNER}개 있습니다. "
+                        "앞 시도의 피드백을 받은 뒤에 다시 제출하세요",
 }
 
 

@@ -67,7 +67,7 @@ def course_lock(course: Path, say=print, wait: bool = True):
         except BlockingIOError:
             if not wait:
                 raise
-            say("다른 채점이 끝나기를 기다립니다(.grading.lock).")
+            say("다른 프로세스가 성적부에 기록을 마치기를 기다립니다(.grading.lock).")
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

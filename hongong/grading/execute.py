@@ -103,7 +103,7 @@ class ExecuteInScratch(Execute):
 
         path = Path(self.checks_directory) / f"{assignment}.py"
         if not path.is_file():
-            raise SubmissionFailed("check-broken", f"채점 기준 파일 {path}이 없습니다.")
+            raise SubmissionFailed("check-broken", f"채점 기준 파일이 없습니다: {path}")
         source = path.read_text(encoding="utf-8")
         try:
             return {"source": source, "name": str(path), "spec": collect_spec(load_items(source, str(path)),

@@ -56,8 +56,9 @@ def item_rows(cells: list[dict], items: dict, entry: dict, book_url: str, anchor
     return rows
 
 
-FAULT_NOTE_KO = ("제출은 받았지만 채점 서비스가 채점하지 못했습니다. 노트북 탓이 아니므로 이 시도는 채점받은 시도 수에 들어가지 "
-                 "않습니다. 강사에게 알렸으니, 잠시 뒤에 다시 제출하세요.")
+FAULT_NOTE_KO = ("제출은 받았지만 채점 서비스가 채점하지 못했습니다. 노트북 때문이 아니므로 이 시도는 채점받은 시도 수에 들어가지 "
+                 "않습니다. 이 오류는 강사가 보는 기록(허브 로그, 보고서)에 남았습니다. 잠시 뒤에 다시 제출해 보고, 같은 안내가 "
+                 "또 나오거나 마감이 가까우면 강사에게 직접 알려 주세요.")
 
 
 def summary(assignment: str, student: str, rows: list[dict], score, max_score, rule: HintRule, problem: str = "",

@@ -74,9 +74,13 @@ class HintRule(Configurable):
     def sentence(self) -> str:
         if self.points_per_hint == 0:
             return "힌트는 몇 번을 보아도 점수가 깎이지 않습니다."
-        return (f"자동 채점 문항에서는 힌트를 하나 볼 때마다 그 문항을 맞혔을 때 받는 점수에서 {self.points_per_hint:g}점씩 "
-                f"깎입니다(0점 아래로는 내려가지 않습니다). 손으로 채점하는 문항의 힌트는 점수에 영향이 없습니다. "
-                f"채점 서비스에서 받은 힌트는 서비스의 기록으로 세므로, 노트북의 출력을 지워도 줄지 않습니다.")
+        from hongong.grading.attempts import CourseRules
+
+        sentence = (f"자동 채점 문항에서는 힌트를 하나 볼 때마다 그 문항을 맞혔을 때 받는 점수에서 {self.points_per_hint:g}점씩 "
+                    f"깎입니다(0점 아래로는 내려가지 않습니다). 손으로 채점하는 문항의 힌트는 점수에 영향이 없습니다.")
+        if CourseRules(config=self.config).hints_unlock_after:  # hints past the first come from the hub's service
+            sentence += " 두 번째 힌트부터는 채점 서비스가 내주고 그 기록으로 세므로, 노트북의 출력을 지워도 감점이 줄지 않습니다."
+        return sentence
 
     def score(self, points: float, hints: int) -> float:
         return max(0.0, float(points) - self.points_per_hint * hints)

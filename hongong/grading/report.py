@@ -21,6 +21,7 @@ from hongong.grading.status import STATUS_KO
 
 PAGES = jinja2.Environment(loader=jinja2.PackageLoader("hongong.grading", "templates"), autoescape=True)
 NEGATIVE_FLAG = "⚠ 변별도가 음수"
+IGNORED_KO = {"unknown-assignment": "허브에 배포하지 않은 과제"}
 NEGATIVE_COLOR, ITEM_COLOR = "#c0392b", "#4c72b0"
 
 def report(course: Path) -> Path:
@@ -76,8 +77,8 @@ def attempt_rows(course: Path) -> dict[str, list[tuple]]:
     from hongong.grading.attempts import REFUSAL_KO, read_attempts
     from hongong.grading.status import REASON_KO
 
-    state_ko = {"accepted": "채점 대기", "refused": "받지 않음", "ignored": "무시(남의 이름)",
-                "failed": "채점 못 함(서비스 오류)"}
+    state_ko = {"accepted": "채점 대기·채점 중", "refused": "받지 않음", "ignored": "무시(채점 대상 아님)",
+                "failed": "채점 서비스 오류"}
     found = {}
     for assignment, learners in sorted(read_attempts(course).items()):
         rows = found.setdefault(assignment, [])
@@ -86,10 +87,12 @@ def attempt_rows(course: Path) -> dict[str, list[tuple]]:
                 state = state_ko.get(entry["state"]) or STATUS_KO.get(entry.get("status", ""), entry["state"])
                 why = (REFUSAL_KO.get(entry.get("reason", ""), "") or REASON_KO.get(entry.get("reason", ""), "")
                        or REASON_KO.get(entry.get("status_reason", ""), ""))
+                if entry["state"] == "ignored":  # the service's own sentence (it may quote a folder's name: escaped)
+                    why = IGNORED_KO.get(entry.get("reason", ""), entry.get("reason", ""))
                 if entry.get("restore") == "failed":
-                    why = "가장 좋은 시도를 성적부에 되돌리지 못함 (채점 서비스의 로그를 보세요)"
+                    why = "가장 좋은 시도를 성적부에 되돌리지 못함 (허브 로그를 보세요)"
                 score = "" if entry.get("score") is None else f"{entry['score']:g}"
-                rows.append((student, entry.get("attempt", ""), entry.get("submitted", "")[:19].replace("T", " "), state,
+                rows.append((student, "-" if entry["state"] == "failed" else entry.get("attempt", ""), entry.get("submitted", "")[:19].replace("T", " "), state,
                              score, "✔" if entry.get("counted") else "", why))
     return found
 

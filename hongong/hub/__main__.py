@@ -150,7 +150,7 @@ def main(argv: list[str]) -> int:
         try:
             prepare()
         except ExchangeTaken as error:
-            print(f"허브를 시작하지 않았습니다: {error}", file=sys.stderr)
+            print(f"허브를 {'준비' if command == 'prepare' else '시작'}하지 않았습니다: {error}", file=sys.stderr)
             return 2
     if command == "prepare" and not args:
         return 0

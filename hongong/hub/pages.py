@@ -64,7 +64,7 @@ def plain_page(assignment: str, student: str, reason: str, fault: bool) -> str:
 
     from hongong.grading.feedback_items import FAULT_NOTE_KO
 
-    said = (f"<p>채점 불가: {escape(reason)}.</p><p>{escape(FAULT_NOTE_KO)}</p>" if fault
+    said = (f"<p>채점 서비스 오류: {escape(reason)}.</p><p>{escape(FAULT_NOTE_KO)}</p>" if fault
             else f"<p>제출을 받지 않았습니다: {escape(reason)}.</p>")
     return (f'<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>{escape(assignment)} 피드백</title></head>'
             f"<body><main><h1>{escape(assignment)} 피드백 · {escape(student)}</h1>{said}</main></body></html>")

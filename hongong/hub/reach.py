@@ -143,8 +143,9 @@ def claim_course_exchange(folder: Path) -> None:
             os.chmod(path, mode)  # mkdir's mode goes through the umask; nbgrader chmods too
             continue
         if not stat.S_ISDIR(status.st_mode) or status.st_uid not in trusted:
-            raise ExchangeTaken(f"{path}: 교환 폴더의 코스 폴더를 root나 강사가 아닌 계정(uid {status.st_uid})이 먼저 "
-                                "만들었거나 폴더가 아닙니다. 학습자가 만든 것일 수 있으니 내용을 확인하고 지운 뒤 다시 시작하세요.")
+            raise ExchangeTaken(f"{path}: root나 강사가 아닌 계정(uid {status.st_uid})이 먼저 만들었거나 폴더가 아닙니다"
+                                "(링크 등). 학습자가 과제 배포나 제출을 가로채려고 만든 것일 수 있으니 내용을 확인하고 지운 뒤 "
+                                "허브를 다시 시작하세요.")
         if name == "inbound" and not status.st_mode & stat.S_ISVTX:
             os.chmod(path, stat.S_IMODE(status.st_mode) | stat.S_ISVTX)
 

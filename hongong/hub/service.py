@@ -126,8 +126,8 @@ class Grader:
             return
         self.unrecorded.add(entry["id"])
         if len(self.unrecorded) % 100 == 1:
-            log(f"{uploader}: 채점하지 않는 폴더가 {RECORDED_UNUSED}개를 넘어 기록에 더 적지 않습니다 "
-                f"(이번 실행에서 {len(self.unrecorded)}개)")
+            log(f"{uploader}: 이 계정에서 채점하지 않은 폴더가 {RECORDED_UNUSED}개를 넘어 기록에 더 적지 않습니다 "
+                f"(이번 실행에서 적지 않은 폴더는 모든 계정을 합쳐 {len(self.unrecorded)}개)")
 
     def due(self, assignment: str) -> datetime | None:
         from nbgrader.api import Gradebook, MissingEntry
@@ -204,7 +204,7 @@ class Grader:
         from hongong.grading.status import read_status
 
         seconds = time.monotonic() - job.started
-        log(f"{job.assignment} {job.student}: 채점 끝 {job.code} ({seconds:.1f} s)")
+        log(f"{job.assignment} {job.student}: 채점 끝 {job.code} ({seconds:.1f} s)")  # the exit code (tests read it)
         entry = {e["id"]: e for e in history_of(self.attempts(), job.assignment, job.student)}[job.entry["id"]]
         if job.code != 0:
             self.failed(job, entry)
@@ -231,8 +231,10 @@ class Grader:
         self.mark_counted(job.assignment, job.student, counted["id"] if counted else None)
 
     def failed(self, job: Job, entry: dict) -> None:
-        why = "채점 명령이 시간 안에 끝나지 않았습니다" if job.code is None else f"채점 명령이 {job.code}(으)로 끝났습니다"
-        log(f"{job.assignment} {job.student}: {why}\n{job.output}")
+        why = ("채점 서비스가 제한 시간 안에 채점을 끝내지 못했습니다" if job.code is None
+               else "채점 서비스가 채점을 끝내지 못했습니다")  # the learner's page; the log has the command's own words
+        log(f"{job.assignment} {job.student}: 채점 명령이 " + ("제한 시간에 멈췄습니다" if job.code is None
+            else f"실패했습니다(종료 코드 {job.code})") + f"\n{job.output}")
         tries = entry.get("tries", 0) + 1
         if tries < TRIES:
             self.update(job.assignment, job.student, entry | {"tries": tries, "retry_at": time.time() + self.retry_seconds})

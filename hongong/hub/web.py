@@ -22,14 +22,15 @@ PAGES = jinja2.Environment(loader=jinja2.PackageLoader("hongong.hub", "templates
 
 def attempt_row(assignment: str, entry: dict) -> tuple:
     """One row of the learner's record page: what each column shows, as text (the template escapes it)."""
-    state = {"accepted": "채점 중", "refused": "받지 않음", "ignored": "받지 않음", "failed": "채점 불가"}.get(
+    state = {"accepted": "채점 중", "refused": "받지 않음", "ignored": "받지 않음", "failed": "채점 서비스 오류"}.get(
         entry["state"], STATUS_KO.get(entry.get("status", ""), entry["state"]))
     why = REFUSAL_KO.get(entry.get("reason", ""), REASON_KO.get(entry.get("reason", ""), ""))
     if entry.get("restore"):  # the best attempt going back into the gradebook, or it could not
         why = ("가장 좋은 시도를 성적부에 되돌리는 중" if entry["restore"] == "pending"
-               else "가장 좋은 시도를 성적부에 되돌리지 못해 강사에게 알렸습니다")
+               else "가장 좋은 시도를 성적부에 되돌리지 못했습니다(강사가 보는 기록에 남음)")
     score = "" if entry.get("score") is None else f"{entry['score']:g}"
-    return (assignment, entry.get("attempt", ""), entry["submitted"][:19].replace("T", " "), state, score,
+    attempt = "-" if entry["state"] == "failed" else entry.get("attempt", "")  # not counted: its number is reused
+    return (assignment, attempt, entry["submitted"][:19].replace("T", " "), state, score,
             "예" if entry.get("counted") else "", why)
 
 
