@@ -36,6 +36,7 @@ def execute_missing(root):
     run = subprocess.run([sys.executable, "-m", "hongong.book.execute_chapters"], cwd=root, capture_output=True,
                          text=True, timeout=300)
     assert run.returncode == 0, run.stderr
+    print(run.stdout, run.stderr)  # shown by pytest when an assertion below fails: why a chapter was not cached
     return [line.rsplit(": ", 1)[-1] for line in run.stdout.splitlines() if line.startswith("Not cached")]
 
 
@@ -49,8 +50,11 @@ def cached_outputs(root, name):
 
 
 def test_missing_chapters_run_at_once_into_the_cache_and_a_failing_one_is_left_to_the_build(tmp_path):
-    sleep = "import os, time; start = time.time(); time.sleep(3); print(os.getcwd(), start, time.time())"
-    tiny_book(tmp_path, {"one": sleep, "two": sleep, "broken": "raise RuntimeError('the build shows this')"})
+    # Each chapter's code its own: jupyter-cache keys an execution by the notebook's hash, and two identical notebooks
+    # run at once raced for one cache folder (FileExistsError, one of them "Not cached"; a CI run failed so).
+    sleep = "import os, time; start = time.time(); time.sleep(3); print(os.getcwd(), start, time.time())  # {}"
+    tiny_book(tmp_path, {"one": sleep.format("one"), "two": sleep.format("two"),
+                         "broken": "raise RuntimeError('the build shows this')"})
     assert execute_missing(tmp_path) == ["broken.ipynb"]  # reported, and left to the build
     runs = {}
     for name in ("one", "two"):  # executed in the chapter's own folder, as the build does

@@ -64,6 +64,28 @@ def test_an_attempt_whose_grading_command_keeps_failing_is_failed_and_no_longer_
     assert grader.next_jobs() == []
 
 
+def test_an_attempt_is_recorded_graded_or_failed_only_after_its_page_is_released(grader, monkeypatch):
+    """A learner (or a test) who sees "graded" in the record and presses Fetch Feedback gets this attempt's page."""
+    import hongong.hub.service as service
+
+    seen = []
+
+    def released(grader, assignment, student, *rest):
+        seen.append(read_attempts(grader.course)[assignment][student][-1]["state"])
+
+    monkeypatch.setattr(service, "release_graded", released)
+    monkeypatch.setattr(service, "release_fault", released)
+    monkeypatch.setattr(Grader, "score", lambda self, job, status: 0.0)
+    monkeypatch.setattr(Grader, "due", lambda self, assignment: None)
+    write_attempts(grader.course, {"ch07-1": {"kim": [entry(1)], "lee": [entry(2)]}})
+    grader.finish(Job("ch07-1", "kim", entry(1), code=0))
+    for _ in range(TRIES):
+        [waiting] = read_attempts(grader.course)["ch07-1"]["lee"]
+        grader.finish(Job("ch07-1", "lee", waiting, code=2))
+    assert seen == ["accepted", "accepted"]  # kim's graded page, lee's fault page: both before the record changed
+    assert [read_attempts(grader.course)["ch07-1"][who][0]["state"] for who in ("kim", "lee")] == ["graded", "failed"]
+
+
 def test_the_record_page_says_what_became_of_each_attempt_and_every_value_is_text():
     from hongong.hub.web import PAGES, attempt_row
 

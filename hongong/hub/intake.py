@@ -84,8 +84,8 @@ def take_up(grader, submission: Submission) -> dict | None:
         reason = "too-many-waiting"
     if reason is not None:
         entry |= {"state": "refused", "reason": reason}
+        release_refusal(grader, submission, keep, history + [entry], entry)  # the page before the record says so
         grader.update_unused(submission.assignment, submission.student, entry)
-        release_refusal(grader, submission, keep, history + [entry], entry)
         shutil.rmtree(keep, ignore_errors=True)
         grader.log(f"{submission.student} {submission.assignment}: 받지 않음 ({reason})")
         return None

@@ -219,8 +219,8 @@ class Grader:
         entry |= {"state": "graded", "status": status.get("status", "failed"), "score": self.score(job, status)}
         if "reason" in status:
             entry["status_reason"] = status["reason"]
+        release_graded(self, job.assignment, job.student, entry)  # the page first: "graded" means Fetch Feedback has it
         self.update(job.assignment, job.student, entry)
-        release_graded(self, job.assignment, job.student, entry)
         history = history_of(self.attempts(), job.assignment, job.student)
         counted = self.rules.counted(history, self.due(job.assignment))
         if counted is not None and counted["id"] != entry["id"] and self.rules.counts == "best":
@@ -246,9 +246,9 @@ class Grader:
             return
         reason = "grading-timeout" if job.code is None else "grading-command-failed"
         entry = {k: v for k, v in entry.items() if k not in ("tries", "retry_at")} | {"state": "failed", "reason": reason}
+        history = [entry if e["id"] == entry["id"] else e for e in history_of(self.attempts(), job.assignment, job.student)]
+        release_fault(self, job.assignment, job.student, history, entry, why)  # the page before the record says so
         self.update(job.assignment, job.student, entry)
-        release_fault(self, job.assignment, job.student, history_of(self.attempts(), job.assignment, job.student),
-                      entry, why)
 
     def mark_counted(self, assignment: str, student: str, counted: str | None) -> None:
         with self.lock:
