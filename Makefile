@@ -20,16 +20,17 @@ SYSTEM_PACKAGES := fonts-nanum chromium bubblewrap
 ASSIGNMENTS := ch07-1 ch07-2 ch07-3
 BOOK_FLAGS := --warningiserror --keep-going
 PROXY_VERSION := 5.3.0
+AXE_VERSION := 4.14.1
 ROSTER ?= roster.csv
 HUB_PORT ?= $(or $(HONGONG_HUB_PORT),8000)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup venv system-packages data proxy hub hub-start hub-stop hub-status hub-users hub-release book html test test-quick bench bench-build bench-autograde bench-class bench-scale bench-startup bench-hub bench-hub-hostile release collect grade export lab lab-instructor clean
+.PHONY: help setup venv system-packages data proxy axe hub hub-start hub-stop hub-status hub-users hub-release book html test test-quick bench bench-build bench-autograde bench-class bench-scale bench-startup bench-hub bench-hub-hostile release collect grade export lab lab-instructor clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: venv system-packages data proxy ## virtual environment, system packages, data and the hub's proxy (what book and test share)
+setup: venv system-packages data proxy axe ## virtual environment, system packages, data, the hub's proxy and the accessibility checker (what book and test share)
 
 venv: $(VENV)/.installed ## create .venv and install requirements.txt and the hongong package
 
@@ -47,6 +48,11 @@ proxy: .hub/proxy/node_modules/.bin/configurable-http-proxy ## JupyterHub's prox
 .hub/proxy/node_modules/.bin/configurable-http-proxy: | venv
 	@command -v npm >/dev/null || $(BIN)/python -m hongong system-packages npm  # Debian's npm (and nodejs) if missing
 	npm install --prefix .hub/proxy --no-audit --no-fund --loglevel=error configurable-http-proxy@$(PROXY_VERSION)
+
+axe: .axe/node_modules/axe-core/axe.min.js ## axe-core (WCAG checks run in Chromium by the tests) from the npm registry, into .axe
+
+.axe/node_modules/axe-core/axe.min.js: | proxy
+	npm install --prefix .axe --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION)
 
 data: venv ## put Fashion-MNIST in Keras's cache (.keras/), offline, and verify it
 	@$(BIN)/python -m hongong data

@@ -14,6 +14,7 @@ The chapters and exercises start with ``from hongong import setup_notebook``: th
 
 from hongong.book.korean import with_particle
 from hongong.book.notebook import glue_value, glue_words, scratch_dir, setup_notebook
+from hongong.book.plotting import show_figure
 from hongong.setup.data import CLASS_NAMES
 
-__all__ = ["CLASS_NAMES", "glue_value", "glue_words", "scratch_dir", "setup_notebook", "with_particle"]
+__all__ = ["CLASS_NAMES", "glue_value", "glue_words", "scratch_dir", "setup_notebook", "show_figure", "with_particle"]

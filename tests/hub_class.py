@@ -11,6 +11,7 @@ import csv
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -23,6 +24,7 @@ import urllib.request
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from class_submissions import new_course
 from conftest import ROOT
@@ -222,3 +224,23 @@ class Hub:
             subprocess.run(["userdel", "--remove", user], capture_output=True)
         shutil.rmtree(self.top, ignore_errors=True)
         restore_modes(self.checkout_modes)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+def log_in(page, hub, user):
+    """The hub's login form, as a person fills it; returns once the user's JupyterLab is there."""
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("#username_input", user)
+    page.fill("#password_input", hub.passwords[user])
+    page.click("#login_submit")
+    page.wait_for_url(re.compile(rf"/user/{user}/lab"), timeout=180_000)

@@ -8,6 +8,8 @@ model (no scaling, wrong loss, wrong split, dropout left out) falls outside it. 
 (parameter counts, set sizes) are exact.
 """
 
+import base64
+import io
 import re
 
 import pytest
@@ -46,10 +48,11 @@ def test_chapter_page_shows_its_figures(built_book, chapter):
     soup, html = page(chapter)
     images = [img for img in soup.select("main img") if "logo" not in img.get("src", "")]
     assert len(images) >= 2, f"{chapter.stem}: expected figures on the page, found {len(images)}"
-    for img in images:
-        path = (html.parent / img["src"]).resolve()
-        assert path.is_file() and path.stat().st_size > 1000, f"{img['src']} missing or empty"
-        with Image.open(path) as picture:
+    for img in images:  # the chapters' figures come inline, with their description (hongong.book.plotting.show_figure)
+        assert img["src"].startswith("data:image/png;base64,"), f"{chapter.stem}: {img['src'][:80]}"
+        png = base64.b64decode(img["src"].split(",", 1)[1])
+        assert len(png) > 1000, f"{chapter.stem}: an empty figure"
+        with Image.open(io.BytesIO(png)) as picture:
             assert picture.format == "PNG" and min(picture.size) > 50
 
 

@@ -83,3 +83,34 @@ def test_missing_glyphs_are_detected_without_the_korean_font():
 def test_missing_font_gives_a_clear_warning(tmp_path):
     with pytest.warns(UserWarning, match="NanumGothic not found .* fonts-nanum"):
         assert plotting.use_korean_font(tmp_path) is False
+
+
+def test_a_figure_is_shown_with_its_korean_description_escaped_and_refused_without_one(monkeypatch):
+    import IPython.display
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda bundle, raw: shown.append(bundle))
+    plotting.show_figure(fig, '손실이 0.5에서 0.3으로 줄어듭니다 <img src=x onerror="alert(1)">', caption="캡션 & 설명")
+    [bundle] = shown
+    assert '<img src=x' not in bundle["text/html"] and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in bundle["text/html"]
+    assert "<figcaption>캡션 &amp; 설명</figcaption>" in bundle["text/html"]
+    assert bundle["text/plain"].startswith("손실이") and bundle["image/png"]
+    assert plt.get_fignums() == []  # closed: the notebook does not show it a second time
+    for missing in ("", "loss curve", None):
+        with pytest.raises(ValueError, match="Korean description"):
+            plotting.figure_html(b"png", missing)
+
+
+def test_lines_differ_in_style_and_marker_as_well_as_colour():
+    import matplotlib as mpl
+
+    with mpl.rc_context():
+        plotting.use_accessible_style()
+        cycle = list(mpl.rcParams["axes.prop_cycle"])
+    assert len({(c["linestyle"], c["marker"]) for c in cycle[:4]}) == 4 and cycle[0]["color"] == "#0072B2"

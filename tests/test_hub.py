@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from class_submissions import AUTO_POINTS, CLASS, PARTLY_WRONG, changed_files, quiz_points
-from hub_class import Hub
+from hub_class import Hub, browser, log_in  # noqa: F401 (browser: a fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.geteuid() != 0, reason="the hub makes system users (root)")]
 
@@ -249,25 +249,6 @@ def test_a_service_stopped_mid_grading_grades_it_once_when_it_starts_again(hub, 
     assert listed.returncode == 0 and "ch07-1" in listed.stdout + listed.stderr, listed  # the exchange as before
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-def log_in(page, hub, user):
-    """The hub's login form, as a person fills it; returns once the user's JupyterLab is there."""
-    page.goto(f"{hub.url}/hub/login")
-    page.fill("#username_input", user)
-    page.fill("#password_input", hub.passwords[user])
-    page.click("#login_submit")
-    page.wait_for_url(re.compile(rf"/user/{user}/lab"), timeout=180_000)
-
-
 def test_a_learner_in_chromium_submits_from_the_assignment_list_and_reads_the_feedback(hub, graded, browser):
     """Log in, open Nbgrader → Assignment List, Submit, Fetch Feedback, open the page. Screenshots: hub-<n>-*.png."""
     from conftest import BUILD
@@ -346,3 +327,23 @@ def test_the_instructor_grades_in_formgrader_on_the_hub_and_a_learner_has_none(h
     answer = page.goto(f"{hub.url}/user/{FIXER}/formgrader")
     assert answer.status == 404
     learner.close()
+
+
+def test_the_service_s_record_page_and_a_feedback_page_it_released_pass_axe(hub, graded, browser):
+    """/services/grader/ (the learner's attempts) and a graded feedback page as the hub serves it, at 1280 and 390 px: no
+    serious or critical WCAG violation (tests/axe_audit.py). The pages forbid scripts: this browser bypasses that to audit."""
+    from axe_audit import violations
+
+    hub.feedback(PERFECT, "ch07-1")  # fetched as the learner would
+    newest = max(Path(f"/home/{PERFECT}/ch07-1/feedback").iterdir())
+    found = []
+    for width in (1280, 390):
+        context = browser.new_context(viewport={"width": width, "height": 860}, bypass_csp=True)
+        page = context.new_page()
+        log_in(page, hub, PERFECT)
+        for address in (f"{hub.url}/services/grader/", f"{hub.url}/user/{PERFECT}/files/ch07-1/feedback/{newest.name}/ch07-1.html"):
+            page.goto(address)
+            page.get_by_text("ch07-1").first.wait_for(timeout=30_000)
+            found += [f"{address} at {width} px: {line}" for line in violations(page)]
+        context.close()
+    assert not found, "\n".join(found)

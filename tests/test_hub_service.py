@@ -101,6 +101,10 @@ def test_the_record_page_says_what_became_of_each_attempt_and_every_value_is_tex
     page = PAGES.get_template("attempts.html.j2").render(student="<script>x</script>", rows=rows, waiting=False)
     assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt;의 제출 기록" in page
     assert 'http-equiv="refresh"' not in page  # nothing waiting: no reload
+    waiting = PAGES.get_template("attempts.html.j2").render(student="kim", rows=rows, waiting=True, refresh=False)
+    chosen = PAGES.get_template("attempts.html.j2").render(student="kim", rows=rows, waiting=True, refresh=True)
+    assert 'http-equiv="refresh"' not in waiting and 'href="?refresh=on"' in waiting  # reloads only when asked (2.2.1)
+    assert 'http-equiv="refresh"' in chosen and "자동 새로 고침 끄기" in chosen
 
 
 def test_an_account_planting_folders_by_the_thousand_fills_the_record_only_up_to_the_cap(grader):

@@ -263,7 +263,7 @@ def test_a_learners_hand_in_runs_nothing_and_loads_nothing_remote_in_the_instruc
     from playwright.sync_api import sync_playwright
 
     from hongong.grading.lab_csp import FILE_POLICY, LAB_POLICY
-    from test_hub import log_in
+    from hub_class import log_in
 
     listener, hub = handed_in["listener"], readme_hub
     files = [p for p in (ROOT / f"{where}/{LEARNER}/ch07-1/evil.html" for where in ("submitted", "autograded", "feedback"))

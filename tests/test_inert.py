@@ -155,3 +155,15 @@ def test_the_feedback_page_forbids_every_script():
     output, _ = exporter.from_notebook_node(new_notebook(cells=[new_markdown_cell("안녕")]))
     first = BeautifulSoup(output, "html.parser").head.find("meta")
     assert (first["http-equiv"], first["content"]) == ("Content-Security-Policy", EXACT_FEEDBACK_POLICY)
+
+
+def test_terminal_colours_of_a_traceback_and_a_stream_are_removed_and_their_text_kept():
+    """nbconvert would turn them into inline colours that fall below WCAG's contrast on the feedback page (issue 28)."""
+    from hongong.grading.inert import inert_output
+
+    error = inert_output(new_output("error", ename="ValueError", evalue="x",
+                                    traceback=["\x1b[31m---------\x1b[39m", "\x1b[38;5;28mValueError\x1b[0m: x"]))
+    stream = inert_output(new_output("stream", name="stdout", text="\x1b[1m굵게\x1b[0m 100%\x1b[2K"))
+    assert error.traceback == ["---------", "ValueError: x"] and stream.text == "굵게 100%"
+    page = HTMLExporter().from_notebook_node(new_notebook(cells=[new_code_cell("1/0", outputs=[error, stream])]))[0]
+    assert '<span class="ansi' not in page and "rgb(0,135,0)" not in page.replace(" ", "")

@@ -1,11 +1,13 @@
-"""The book's two small Sphinx extensions, without building the book (the browser tests use them built)."""
+"""The book's small Sphinx extensions, without building the book (the browser tests use them built)."""
 
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
+from hongong.book.sphinx_accessible_toggles import MYST_NB_SUMMARY, drop_english_summary_label
 from hongong.book.sphinx_korean_search import JS_STEMMER, PARTICLES, strip_particle
 from hongong.book.sphinx_unique_scripts import without_repeated_inline_scripts
 
@@ -112,3 +114,13 @@ def test_the_book_declares_its_cross_chapter_claims_on_numbers_the_chapters_glue
             doc, name = reference.split("::")
             source = (ROOT / f"{doc}.ipynb").read_text(encoding="utf-8")
             assert f'glue_value(\\"{name}\\"' in source, f"{doc} glues no {name}"
+
+
+def test_a_hidden_cell_s_toggle_loses_myst_nb_s_english_label_and_keeps_its_visible_words():
+    body = f'<details class="hide above-input">{MYST_NB_SUMMARY}\n<p class="collapsed">코드 보기</p></summary></details>'
+    context = {"body": body}
+    drop_english_summary_label(None, "chapters/x", "page.html", context, None)
+    assert context["body"] == '<details class="hide above-input"><summary>\n<p class="collapsed">코드 보기</p></summary></details>'
+    import myst_nb  # the string is MyST-NB's own: a new version that names the toggle otherwise shows up here
+
+    assert MYST_NB_SUMMARY in (Path(myst_nb.__file__).parent / "sphinx_.py").read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ import sys
 from numbers import Integral, Real
 
 from hongong.setup.data import REPOSITORY, default_keras_home, ensure_fashion_mnist
-from hongong.book.plotting import use_korean_font
+from hongong.book.plotting import use_accessible_style, use_korean_font
 
 
 def setup_notebook() -> None:
@@ -24,7 +24,7 @@ def setup_notebook() -> None:
       with Keras 3.15 logs a harmless ERROR line ("NodeDef mentions attribute
       use_unbounded_threadpool") whenever ``fit()`` gets ``validation_data``; real failures still
       raise Python exceptions;
-    - matplotlib draws Korean with NanumGothic;
+    - matplotlib draws Korean with NanumGothic, in colours and line styles told apart without colour;
     - TensorFlow is imported once with its start-up notices discarded (see
       :func:`import_tensorflow_quietly`), so the pages show no log noise and anything a cell
       writes to stderr afterwards is a real warning (the book's build treats it as an error).
@@ -33,6 +33,7 @@ def setup_notebook() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     ensure_fashion_mnist()
     use_korean_font()
+    use_accessible_style()
     import_tensorflow_quietly()
 
 

@@ -67,6 +67,10 @@ BRACKET_BUDGET = 10**6  # ``[`` on a line × the line's length: 10^6 renders in 
 BRACKETS_PER_LINE = 20
 MAX_MARKDOWN_CHARS = 300_000  # a written answer is a few hundred; a pasted data-URL screenshot ~160,000
 REMOVED = "(채점할 때 지운 출력: {types}. 보안상 이런 형식은 보여 주지 않습니다.)"
+# Terminal escape sequences (CSI: colours of an IPython traceback, cursor moves of a progress bar). nbconvert turns the
+# colours into inline styles the page cannot restyle, and several fall below WCAG's 4.5:1 contrast (tracebacks'
+# #008700, #5f8787, #d75f5f on grey); the text says everything they do, so they are removed.
+TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 
 
 def _attribute(element: str, attribute: str, value: str) -> str | None:
@@ -148,6 +152,11 @@ def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else value if isinstance(value, str) else str(value)
 
 
+def _terminal_text(value) -> str:
+    """Text written to a terminal (a stream, a traceback line) without its escape sequences."""
+    return TERMINAL_ESCAPE.sub("", _text(value))
+
+
 def inert_data(data: dict) -> tuple[dict, list[str]]:
     """A display output's mime bundle with only what renders safely; returns it and the dropped types."""
     kept, dropped = {}, []
@@ -187,10 +196,10 @@ def inert_output(output):
     kind = output.get("output_type")
     if kind == "stream":
         name = output.get("name") if output.get("name") in STREAMS else "stdout"
-        return nbformat.v4.new_output("stream", name=name, text=_text(output.get("text", "")))
+        return nbformat.v4.new_output("stream", name=name, text=_terminal_text(output.get("text", "")))
     if kind == "error":
         return nbformat.v4.new_output("error", ename=_text(output.get("ename", "")), evalue=_text(output.get("evalue", "")),
-                                      traceback=[_text(line) for line in output.get("traceback", [])
+                                      traceback=[_terminal_text(line) for line in output.get("traceback", [])
                                                  if isinstance(line, str)])
     if kind in ("display_data", "execute_result"):
         data, _ = inert_data(output.get("data", {}) if isinstance(output.get("data"), dict) else {})

@@ -12,6 +12,7 @@ point-biserial correlation, drawn against each other; a table with hint use and 
 from __future__ import annotations
 
 import csv
+from statistics import median
 from pathlib import Path
 
 import jinja2
@@ -63,12 +64,21 @@ def report(course: Path) -> Path:
     page = PAGES.get_template("report.html.j2").render(
         statuses=list(STATUS_KO.values()), flagged=flagged, attempts=attempt_rows(course),
         summary=[{"assignment": assignment, "counts": [counts[k] for k in STATUS_KO],
-                  "mean": f"{sum(scores) / len(scores):.1f} / {maximum:g}" if scores else "-"}
+                  "mean": f"{sum(scores) / len(scores):.1f} / {maximum:g}" if scores else "-",
+                  "spread": f"{min(scores):g} / {median(scores):g} / {max(scores):g}" if scores else "-",
+                  "distribution": score_counts(scores)}
                  for assignment, counts, scores, maximum in summary],
         sections=[statistics_section(assignment, rows, statistics[assignment], title_errors[assignment])
                   for assignment, rows in tables.items()])
     (folder / "report.html").write_text(page, encoding="utf-8")
     return png
+
+
+def score_counts(scores: list[float]) -> str:
+    """The score histogram of report.png as text: "16점 3명, 9점 1명" (highest first)."""
+    from collections import Counter
+
+    return ", ".join(f"{score:g}점 {count}명" for score, count in sorted(Counter(scores).items(), reverse=True)) or "-"
 
 
 def attempt_rows(course: Path) -> dict[str, list[tuple]]:

@@ -112,7 +112,9 @@ def application(grader, prefix: str):
                     rows.append(attempt_row(assignment, entry))
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-            self.finish(PAGES.get_template("attempts.html.j2").render(student=student, rows=rows, waiting=waiting))
+            refresh = self.get_argument("refresh", "") == "on"  # the learner's choice, never by itself (WCAG 2.2.1)
+            self.finish(PAGES.get_template("attempts.html.j2").render(student=student, rows=rows, waiting=waiting,
+                                                                      refresh=refresh))
 
     return web.Application([
         (prefix, Page),
