@@ -110,6 +110,21 @@ HINT_RECORD = [("test-q1", 1), ("test-q1", 2), ("test-q1", 2), ("test-dense-para
 HINTS_COUNTED = {"test-q1": 2, "test-dense-params": 1}
 
 
+# The loss given as Keras takes it other than the chapters' string: a function, a Loss object, the class's name. Right.
+OTHER_LOSS = {"ch07-1": ("build-model", "keras.losses.sparse_categorical_crossentropy"),
+              "ch07-2": ("build-dnn", "keras.losses.SparseCategoricalCrossentropy()"),
+              "ch07-3": ("build-model", '"SparseCategoricalCrossentropy"')}
+
+
+def loss_said_otherwise(assignment):
+    """The solution, with the model compiled with the loss written another valid way (OTHER_LOSS)."""
+    grade_id, loss = OTHER_LOSS[assignment]
+    code = solution_code(read(ROOT / "solutions" / assignment / f"{assignment}.ipynb"), grade_id)
+    changed = code.replace('loss="sparse_categorical_crossentropy"', f"loss={loss}")
+    assert changed != code, f"{assignment}: the solution's compile() no longer names the loss as expected"
+    return submission(assignment, {grade_id: changed})
+
+
 def blank_with(assignment, code):
     """A blank release whose quiz cell holds ``code`` (a cheat instead of answers)."""
     return submission(assignment, {"quiz-answers": code}, solved=False)
@@ -160,6 +175,7 @@ def _class():
                                                            "train", "best-epoch", "stop-epoch")]),
                 "graded", q[a]),
             ("corrupt-json", a): Expected(lambda a=a: nbformat.writes(submission(a))[:5000].encode(), "failed"),
+            ("loss-said-otherwise", a): Expected(lambda a=a: loss_said_otherwise(a), "graded", AUTO_POINTS),
         }
     # What these learners do is the same in every notebook, and so is how it is graded: one assignment is enough.
     every |= {

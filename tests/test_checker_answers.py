@@ -59,6 +59,14 @@ def test_quiz_answers_are_judged_as_data_with_exact_types(tmp_path):
         "a message never gives the answer away"
 
 
+def test_a_quiz_answer_written_another_way_keras_takes_is_right(tmp_path):
+    """Keras takes the loss by its class's name as well as its function's (issue 27); another spelling is still wrong."""
+    [q4] = [i for i in items_of("ch07-1", kinds={"value"}) if i.grade_id == "test-q4"]
+    for answer, right in [("SparseCategoricalCrossentropy", True), ("sparse_categorical_crossentropy", True),
+                          ("sparsecategoricalcrossentropy", False), ("CategoricalCrossentropy", False)]:
+        assert judge({"q4": answer}, [q4], tmp_path / answer)["test-q4"]["passed"] is right, answer
+
+
 def test_q6_right_value_passes_alone(tmp_path):
     verdicts = judge({"q6": 0}, [i for i in items_of("ch07-1", kinds={"value"}) if i.grade_id == "test-q6"], tmp_path)
     assert verdicts == {"test-q6": {"passed": True, "verdict": "passed", "message": "통과"}}
