@@ -13,7 +13,7 @@ from hongong.grading.checks import NotAValue, Wrong, calls, exact, expect, expla
 
 @item("test-q1", value("q1"))
 def q1(answer):
-    exact(answer, 100 * 10 + 10,
+    exact(answer, 200 * 20 + 20,
           "정답이 아닙니다. 7-1절 '모델 파라미터 세기'를 다시 읽어 보세요. 가중치(입력 수 × 뉴런 수)와 절편(뉴런 수)을 모두 세었나요?")
 
 

@@ -131,7 +131,7 @@ def blank_with(assignment, code):
 
 
 PARTLY_WRONG = {  # assignment -> (quiz cell, points lost)
-    "ch07-1": ('q1 = 1010\nq2 = "softmax"\nq3 = "compile"\nq4 = "sparse_categorical_crossentropy"\n'
+    "ch07-1": ('q1 = 4020\nq2 = "softmax"\nq3 = "compile"\nq4 = "sparse_categorical_crossentropy"\n'
                'q5 = "12000"\nq6 = 0\nq7 = "softmax"', 2),
     "ch07-2": ('q1 = 2\nq2 = "Flatten"\nq3 = "relu"\nq4 = "SGD"\nq5 = [0, 78500, 1000]\nq6 = 2\nq7 = 1', 2),
     "ch07-3": ('q1 = "val_loss"\nq2 = "restore_best_weights"\nq3 = 7\nq4 = 1\nq5 = ".keras"', 1),
@@ -139,7 +139,7 @@ PARTLY_WRONG = {  # assignment -> (quiz cell, points lost)
 
 
 def wrong_types(assignment):
-    """Every right value in the wrong type: '1010' instead of 1010, ['relu'] instead of 'relu'."""
+    """Every right value in the wrong type: '4020' instead of 4020, ['relu'] instead of 'relu'."""
     wrong = lambda value: [value] if type(value) is str else str(value)  # noqa: E731
     return "\n".join(f"{name} = {wrong(value)!r}" for name, value in quiz_answers(assignment).items())
 
