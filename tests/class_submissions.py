@@ -110,13 +110,28 @@ HINT_RECORD = [("test-q1", 1), ("test-q1", 2), ("test-q1", 2), ("test-dense-para
 HINTS_COUNTED = {"test-q1": 2, "test-dense-params": 1}
 
 
+# The loss given as Keras takes it other than the chapters' string: a function, a Loss object, the class's name. Right.
+OTHER_LOSS = {"ch07-1": ("build-model", "keras.losses.sparse_categorical_crossentropy"),
+              "ch07-2": ("build-dnn", "keras.losses.SparseCategoricalCrossentropy()"),
+              "ch07-3": ("build-model", '"SparseCategoricalCrossentropy"')}
+
+
+def loss_said_otherwise(assignment):
+    """The solution, with the model compiled with the loss written another valid way (OTHER_LOSS)."""
+    grade_id, loss = OTHER_LOSS[assignment]
+    code = solution_code(read(ROOT / "solutions" / assignment / f"{assignment}.ipynb"), grade_id)
+    changed = code.replace('loss="sparse_categorical_crossentropy"', f"loss={loss}")
+    assert changed != code, f"{assignment}: the solution's compile() no longer names the loss as expected"
+    return submission(assignment, {grade_id: changed})
+
+
 def blank_with(assignment, code):
     """A blank release whose quiz cell holds ``code`` (a cheat instead of answers)."""
     return submission(assignment, {"quiz-answers": code}, solved=False)
 
 
 PARTLY_WRONG = {  # assignment -> (quiz cell, points lost)
-    "ch07-1": ('q1 = 1010\nq2 = "softmax"\nq3 = "compile"\nq4 = "sparse_categorical_crossentropy"\n'
+    "ch07-1": ('q1 = 4020\nq2 = "softmax"\nq3 = "compile"\nq4 = "sparse_categorical_crossentropy"\n'
                'q5 = "12000"\nq6 = 0\nq7 = "softmax"', 2),
     "ch07-2": ('q1 = 2\nq2 = "Flatten"\nq3 = "relu"\nq4 = "SGD"\nq5 = [0, 78500, 1000]\nq6 = 2\nq7 = 1', 2),
     "ch07-3": ('q1 = "val_loss"\nq2 = "restore_best_weights"\nq3 = 7\nq4 = 1\nq5 = ".keras"', 1),
@@ -124,7 +139,7 @@ PARTLY_WRONG = {  # assignment -> (quiz cell, points lost)
 
 
 def wrong_types(assignment):
-    """Every right value in the wrong type: '1010' instead of 1010, ['relu'] instead of 'relu'."""
+    """Every right value in the wrong type: '4020' instead of 4020, ['relu'] instead of 'relu'."""
     wrong = lambda value: [value] if type(value) is str else str(value)  # noqa: E731
     return "\n".join(f"{name} = {wrong(value)!r}" for name, value in quiz_answers(assignment).items())
 
@@ -160,6 +175,7 @@ def _class():
                                                            "train", "best-epoch", "stop-epoch")]),
                 "graded", q[a]),
             ("corrupt-json", a): Expected(lambda a=a: nbformat.writes(submission(a))[:5000].encode(), "failed"),
+            ("loss-said-otherwise", a): Expected(lambda a=a: loss_said_otherwise(a), "graded", AUTO_POINTS),
         }
     # What these learners do is the same in every notebook, and so is how it is graded: one assignment is enough.
     every |= {

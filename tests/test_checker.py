@@ -18,7 +18,7 @@ import pytest
 
 from conftest import ROOT
 from hongong.exercise import answers
-from hongong.grading import checker, checks
+from hongong.grading import checker, checks, keras_model
 from judging import items_of, judge
 
 
@@ -26,12 +26,15 @@ def test_a_model_config_is_checked_against_the_allowlist_before_keras_reads_it()
     safe = {"module": "keras", "class_name": "Sequential", "config": {"layers": [
         {"module": "keras.layers", "class_name": "Dense", "config": {"kernel_initializer": {
             "module": "keras.initializers", "class_name": "GlorotUniform", "config": {}}}, "registered_name": None}]}}
-    assert checker.unsafe_parts(safe) == []
+    assert keras_model.unsafe_parts(safe) == []
     lambda_layer = {"module": "keras.layers", "class_name": "Lambda",
                     "config": {"function": {"class_name": "__lambda__", "config": {"code": "4wEAAA"}}}}
-    assert "keras.layers.Lambda" in checker.unsafe_parts({"config": {"layers": [lambda_layer]}})
-    assert checker.unsafe_parts({"module": "os", "class_name": "system"}) == ["os.system"]
-    assert checker.unsafe_parts({"module": "keras.layers", "class_name": "Dense", "registered_name": "Custom>Dense"})
+    assert "keras.layers.Lambda" in keras_model.unsafe_parts({"config": {"layers": [lambda_layer]}})
+    assert keras_model.unsafe_parts({"module": "os", "class_name": "system"}) == ["os.system"]
+    assert keras_model.unsafe_parts({"module": "keras.layers", "class_name": "Dense", "registered_name": "Custom>Dense"})
+    keras_function = {"module": "builtins", "class_name": "function", "registered_name": "function"}
+    assert keras_model.unsafe_parts({"loss": keras_function | {"config": "sparse_categorical_crossentropy"}}) == []
+    assert keras_model.unsafe_parts({"loss": keras_function | {"config": "exec"}}) == ["function exec"]
 
 
 keras = pytest.importorskip("keras")
@@ -61,6 +64,23 @@ def test_a_model_is_read_and_measured_by_the_checker_and_unsafe_ones_are_refused
         assert "안전하게 불러올 수 없습니다" in verdicts["test-build-model"]["message"], verdicts
     verdicts = judge({"build_model": lambda: "a model", "model": None}, items, tmp_path / "not-models")
     assert "케라스 모델이 아닙니다" in verdicts["test-build-model"]["message"]
+
+
+def test_the_loss_is_right_however_keras_is_given_it_and_from_logits_is_told_apart(tmp_path):
+    """The chapters' string, the function, a Loss object and the class's name are the same loss (issue 27)."""
+    [item] = [i for i in items_of("ch07-1") if i.grade_id == "test-build-model"]
+
+    def compiled(loss):
+        model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(10, activation="softmax")])
+        model.compile(loss=loss, metrics=["accuracy"])
+        return model
+
+    right = ["sparse_categorical_crossentropy", keras.losses.sparse_categorical_crossentropy,
+             keras.losses.SparseCategoricalCrossentropy(name="my_loss"), "SparseCategoricalCrossentropy"]
+    wrong = ["categorical_crossentropy", keras.losses.SparseCategoricalCrossentropy(from_logits=True)]
+    for n, loss in enumerate(right + wrong):
+        verdict = judge({"build_model": lambda loss=loss: compiled(loss)}, [item], tmp_path / str(n))["test-build-model"]
+        assert verdict["passed"] == (loss in right), (loss, verdict)
 
 
 def checker_process(request, **env):

@@ -17,7 +17,7 @@ from hongong.exercise import answers
 from hongong.grading import checker, checks
 from judging import items_of, judge
 
-SOLVED_QUIZ = {"q1": 1010, "q2": "sigmoid", "q3": "compile", "q4": "sparse_categorical_crossentropy", "q5": 12000,
+SOLVED_QUIZ = {"q1": 4020, "q2": "sigmoid", "q3": "compile", "q4": "sparse_categorical_crossentropy", "q5": 12000,
                "q6": 0, "q7": "softmax"}
 
 
@@ -46,7 +46,7 @@ def test_quiz_answers_are_judged_as_data_with_exact_types(tmp_path):
         def __eq__(self, other):
             return True
 
-    wrong = {"q1": "1010", "q2": SneakyStr("x"), "q3": AlwaysEqual(), "q4": True, "q5": 12000.0, "q6": [0]}  # no q7
+    wrong = {"q1": "4020", "q2": SneakyStr("x"), "q3": AlwaysEqual(), "q4": True, "q5": 12000.0, "q6": [0]}  # no q7
     verdicts = judge(wrong, items, tmp_path / "wrong")
     assert not any(v["passed"] for v in verdicts.values())
     assert "정수(int)로 답하세요" in verdicts["test-q1"]["message"]
@@ -55,8 +55,16 @@ def test_quiz_answers_are_judged_as_data_with_exact_types(tmp_path):
     assert "답이 없습니다: q7" in verdicts["test-q7"]["message"]
     assert {g: v["verdict"] for g, v in verdicts.items()} == {**{f"test-q{n}": "wrong" for n in range(1, 7)},
                                                               "test-q7": "not_attempted"}
-    assert all("1010" not in v["message"] and "sigmoid" not in v["message"] for v in verdicts.values()), \
+    assert all("4020" not in v["message"] and "sigmoid" not in v["message"] for v in verdicts.values()), \
         "a message never gives the answer away"
+
+
+def test_a_quiz_answer_written_another_way_keras_takes_is_right(tmp_path):
+    """Keras takes the loss by its class's name as well as its function's (issue 27); another spelling is still wrong."""
+    [q4] = [i for i in items_of("ch07-1", kinds={"value"}) if i.grade_id == "test-q4"]
+    for answer, right in [("SparseCategoricalCrossentropy", True), ("sparse_categorical_crossentropy", True),
+                          ("sparsecategoricalcrossentropy", False), ("CategoricalCrossentropy", False)]:
+        assert judge({"q4": answer}, [q4], tmp_path / answer)["test-q4"]["passed"] is right, answer
 
 
 def test_q6_right_value_passes_alone(tmp_path):

@@ -25,7 +25,7 @@ def cell(code, **answers):
 
 def test_form_check_says_form_ok_for_the_right_form(capsys):
     cell('check_form("q1", int, example=123)', q1=1010)
-    cell('check_form("q2", str, choices=["relu", "sigmoid"])', q2="relu")
+    cell('check_form("q2", str, spelling="snake_case", example="tanh")', q2="sparse_categorical_crossentropy")
     cell('check_form("q5", list, example=[1, 2, 3])', q5=[0, 78500, 1010])
     assert capsys.readouterr().out.splitlines() == [f"형식 맞음: {name}. 정답인지는 채점기가 확인합니다." for name in ("q1", "q2", "q5")]
 
@@ -38,8 +38,9 @@ def test_form_check_says_not_attempted_when_the_answer_cell_has_not_defined_the_
 def test_form_check_says_in_korean_what_is_wrong_with_the_form():
     with pytest.raises(WrongForm, match=r"^형식이 틀림: q1의 자료형이 str입니다\. 정수\(int\)로 답하세요\. 예: q1 = 123$"):
         cell('check_form("q1", int, example=123)', q1="1010")
-    with pytest.raises(WrongForm, match="q2에는 다음 중 하나를 적으세요: 'relu', 'sigmoid'"):
-        cell('check_form("q2", str, choices=["relu", "sigmoid"])', q2="relue")
+    for spelling, wrong in (("snake_case", "Relu"), ("snake_case", "sparse categorical"), ("ClassName", "flatten")):
+        with pytest.raises(WrongForm, match=r"q2의 철자 형식이 맞지 않습니다\. .+ 예: q2 = 'x'$"):
+            cell(f'check_form("q2", str, spelling="{spelling}", example="x")', q2=wrong)
     with pytest.raises(WrongForm, match="q5의 원소는 정수나 문자열이어야 합니다"):
         cell('check_form("q5", list, example=[1, 2, 3])', q5=[1.5, 2, 3])
 

@@ -16,6 +16,7 @@ traceback through this file; :func:`setup_exercise` does the same for the ``NotI
 
 from __future__ import annotations
 
+import re
 import sys
 
 # "… + 로/으로": the particle follows the last Korean syllable, so it is part of each entry.
@@ -73,11 +74,19 @@ def form_ok(name: str, note: str = "정답인지는 채점기가 확인합니다
     print(f"{FORM_OK}: {name}. {note}")
 
 
-def check_form(name: str, expected_type: type, *, choices=None, example=None) -> None:
-    """Check the form of the notebook's ``name``: defined, of ``expected_type``, one of ``choices`` (if given).
+# How a text answer is spelled, told without listing the answers (a list of every allowed value would turn recall into
+# multiple choice): a name key -> (the whole answer must match this, what the learner reads).
+SPELLINGS = {
+    "snake_case": (r"[a-z][a-z0-9]*(_[a-z0-9]+)*", "영어 소문자로, 단어 사이는 밑줄(_)로 이어 케라스에 쓰는 이름 그대로 적으세요"),
+    "ClassName": (r"[A-Z][A-Za-z0-9]*", "케라스의 클래스 이름 그대로, 대문자로 시작하고 띄어쓰기 없이 적으세요"),
+}
 
-    ``choices`` lists the accepted spellings of a text answer (the form, not the answer: all options are
-    listed); ``example`` shows the expected form.
+
+def check_form(name: str, expected_type: type, *, spelling: str | None = None, example=None) -> None:
+    """Check the form of the notebook's ``name``: defined, of ``expected_type``, spelled as ``spelling`` says.
+
+    ``spelling`` is a key of :data:`SPELLINGS` (the form of a name, not the answer); ``example`` shows the form with
+    a value that is not the answer.
     """
     namespace = _namespace()
     if name not in namespace:
@@ -89,8 +98,8 @@ def check_form(name: str, expected_type: type, *, choices=None, example=None) ->
                         f"{ANSWER_AS.get(expected_type, expected_type.__name__ + ' 자료형으로')} 답하세요.{hint}")
     if expected_type is list and not all(type(item) in (int, str) for item in value):
         raise WrongForm(f"{name}의 원소는 정수나 문자열이어야 합니다.{hint}")
-    if choices is not None and value not in choices:
-        raise WrongForm(f"{name}에는 다음 중 하나를 적으세요: {', '.join(map(repr, choices))}")
+    if spelling is not None and not re.fullmatch(SPELLINGS[spelling][0], value):
+        raise WrongForm(f"{name}의 철자 형식이 맞지 않습니다. {SPELLINGS[spelling][1]}.{hint}")
     form_ok(name)
 
 

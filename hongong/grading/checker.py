@@ -15,7 +15,7 @@ for the learner (form checks, the Validate button); the grade is decided in thre
    those answers as data (:mod:`hongong.exercise.answers`): JSON, ``.npy``, ``.keras``;
 3. this module imports no learner code and reads them with loaders that run no code: ``json``;
    ``numpy.load(allow_pickle=False)``; ``.keras`` only if every object in its config is a Keras built-in on
-   :data:`ALLOWED_CLASSES` (no ``Lambda``, no custom layer), then ``keras.models.load_model(safe_mode=True)``.
+   :data:`hongong.grading.keras_model.ALLOWED_CLASSES` (no ``Lambda``, no custom layer), then ``keras.models.load_model(safe_mode=True)``.
    Architectures are read from the loaded model and accuracies measured here on the Fashion-MNIST test set,
    checksummed.
 
@@ -31,14 +31,11 @@ import io
 import json
 import re
 import sys
-import tempfile
 import time
 import traceback
-import zipfile
-from dataclasses import dataclass
-from pathlib import Path
 
 from hongong.grading.checks import NotAValue, Wrong, load_items
+from hongong.grading.keras_model import Refused, model_facts, test_set
 
 # --- loading answers as data ----------------------------------------------------------------------------
 
@@ -56,123 +53,6 @@ class NotAnswered(Unusable):
 
 
 STUB = "NotImplementedError"
-
-
-# Every object in a .keras config must be one of these Keras built-ins (module keras or keras.*).
-ALLOWED_CLASSES = frozenset({
-    "Sequential", "Functional", "InputLayer", "Dense", "Flatten", "Dropout", "Activation", "Reshape",
-    "Rescaling", "BatchNormalization", "DTypePolicy", "FloatDTypePolicy",
-    "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal", "Zeros", "Ones",
-    "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal", "L1", "L2", "L1L2",
-    "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "Nadam",
-    "SparseCategoricalCrossentropy", "CategoricalCrossentropy", "BinaryCrossentropy", "MeanSquaredError",
-    "SparseCategoricalAccuracy", "CategoricalAccuracy", "Accuracy", "BinaryAccuracy", "MeanMetricWrapper",
-    "ExponentialDecay", "PiecewiseConstantDecay", "CosineDecay", "InverseTimeDecay",
-})
-MAX_MODEL_BYTES = 100 * 2**20  # uncompressed, all members of the .keras archive together
-
-
-def unsafe_parts(config) -> list[str]:
-    """What in a .keras config is not a Keras built-in on the allowlist (empty: safe to load)."""
-    found = []
-    if isinstance(config, dict):
-        if "class_name" in config or "module" in config:
-            module, name = str(config.get("module", "keras")), str(config.get("class_name", ""))
-            registered = config.get("registered_name")
-            if not (module == "keras" or module.startswith("keras.")) or name not in ALLOWED_CLASSES:
-                found.append(f"{module}.{name}")
-            elif registered not in (None, name) and not str(registered).startswith("keras"):
-                found.append(str(registered))
-        for key, item_ in config.items():
-            if key in ("function", "function_type", "__lambda__", "__python_function__"):
-                found.append(key)
-            found += unsafe_parts(item_)
-    elif isinstance(config, list):
-        for item_ in config:
-            found += unsafe_parts(item_)
-    return found
-
-
-@dataclass
-class Layer:
-    kind: str
-    units: int | None
-    activation: str | None
-    rate: float | None
-    params: int
-
-
-@dataclass
-class ModelFacts:
-    """What the checker read from a model file and measured itself."""
-
-    layers: list[Layer]
-    input_shape: list
-    params: int
-    loss: str | None
-    optimizer: str | None
-    accuracy: float | None  # on the Fashion-MNIST test set; None if the model cannot take its images
-    predictions: object = None
-
-
-_TEST_SET = None
-
-
-def test_set():
-    """The Fashion-MNIST test set, from Keras's cache, after its checksums are verified."""
-    global _TEST_SET
-    if _TEST_SET is None:
-        from hongong.setup.data import cache_dir, default_keras_home, problems_in
-
-        problems = problems_in(cache_dir(default_keras_home()))
-        if problems:
-            raise RuntimeError(f"Fashion-MNIST is not intact: {problems}")
-        import keras
-
-        _, (images, labels) = keras.datasets.fashion_mnist.load_data()
-        _TEST_SET = ((images / 255.0).astype("float32"), labels)
-    return _TEST_SET
-
-
-def model_facts(data: bytes, name: str) -> ModelFacts:
-    """Load a .keras file safely (allowlist, then safe mode) and describe it; :class:`Unusable` if it cannot be."""
-    refused = f"모델을 안전하게 불러올 수 없습니다: {name}"
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        if sum(member.file_size for member in archive.infolist()) > MAX_MODEL_BYTES:
-            raise Unusable(f"{refused} (파일이 너무 큽니다).")
-        config = json.loads(archive.read("config.json"))
-    except (zipfile.BadZipFile, KeyError, ValueError):
-        raise Unusable(f"{refused} (.keras 파일이 아닙니다).") from None
-    unsafe = unsafe_parts(config)
-    if unsafe:
-        raise Unusable(f"{refused} ({', '.join(sorted(set(unsafe))[:3])}). 채점기는 케라스 기본 층만 불러옵니다: "
-                       "Lambda 층이나 직접 만든 층·함수는 쓰지 마세요.")
-    import keras
-    import numpy as np
-
-    with tempfile.TemporaryDirectory(prefix="checker-") as folder:
-        path = Path(folder) / "model.keras"
-        path.write_bytes(data)
-        try:
-            loaded = keras.models.load_model(path, safe_mode=True)
-        except Exception as error:
-            raise Unusable(f"{refused} ({type(error).__name__}).") from None
-    layers = [Layer(type(layer).__name__, getattr(layer, "units", None),
-                    getattr(getattr(layer, "activation", None), "__name__", None),
-                    getattr(layer, "rate", None), int(layer.count_params())) for layer in loaded.layers]
-    loss = getattr(loaded, "loss", None)
-    optimizer = getattr(loaded, "optimizer", None)
-    images, labels = test_set()
-    try:
-        predictions = np.argmax(loaded.predict(images.reshape(-1, *loaded.input_shape[1:]), verbose=0, batch_size=1000), axis=-1)
-        accuracy = float(np.mean(predictions == labels))
-    except Exception:
-        predictions, accuracy = None, None
-    return ModelFacts(layers=layers, input_shape=list(loaded.input_shape[1:]), params=int(loaded.count_params()),
-                      loss=loss if isinstance(loss, str) or loss is None else getattr(loss, "name", type(loss).__name__),
-                      optimizer=type(optimizer).__name__ if optimizer is not None else None,
-                      accuracy=accuracy, predictions=predictions)
 
 
 def _plain_or_not(found: dict):
@@ -223,7 +103,10 @@ def load_answer(entry: dict, files: dict[str, bytes]):
         data = files.get(entry["file"] + ".keras")
         if data is None:
             raise Unusable(f"모델 파일을 찾을 수 없습니다: {name}.")
-        return model_facts(data, name)
+        try:
+            return model_facts(data, name)
+        except Refused as refused:
+            raise Unusable(str(refused)) from None
     if kind == "array" and found.get("saved") and entry["file"] + ".npy" in files:
         import numpy as np
 
