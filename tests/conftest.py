@@ -1,4 +1,5 @@
-"""Shared paths and the session fixtures: the book built, and the class graded (slow, each once per test run)."""
+"""Shared paths and fixtures: the book built and the class graded (slow, each once per test run), and Debian's Chromium
+for the browser tests (one per module)."""
 
 import json
 import os
@@ -12,6 +13,7 @@ from hongong.book.notebook import book_chapters, glued_value
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "_build"
+CHROMIUM = Path("/usr/bin/chromium")
 
 # As the Makefile sets them, for a `pytest` run without make; before anything imports Keras.
 os.environ.setdefault("KERAS_HOME", str(ROOT / ".keras"))
@@ -38,6 +40,19 @@ def built_book():
     log = result.stdout + result.stderr
     assert result.returncode == 0, f"the book did not build:\n{log[-6000:]}"
     return log
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium (``make setup`` installs it), driven by Playwright; one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "Debian's chromium is installed by `make setup` (system-packages)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-background-networking", "--disable-component-update"])
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,6 @@ import urllib.request
 from pathlib import Path
 
 import nbformat
-import pytest
 
 from class_submissions import new_course
 from conftest import ROOT
@@ -224,17 +223,6 @@ class Hub:
             subprocess.run(["userdel", "--remove", user], capture_output=True)
         shutil.rmtree(self.top, ignore_errors=True)
         restore_modes(self.checkout_modes)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium, driven by Playwright."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 def log_in(page, hub, user):

@@ -7,7 +7,6 @@ hub runs. Slow: needs the built book (and, for the feedback and the report, the 
 """
 
 import re
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -17,23 +16,11 @@ from conftest import BUILD
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
 HTML = BUILD / "html"
 PAGES = ["intro", "chapters/7-1-artificial-neural-network", "chapters/7-2-deep-neural-network",
          "chapters/7-3-training-neural-networks", "chapters/appendix-output-layers-losses-encoding", "chapters/glossary",
          "search", "genindex"]
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), "Debian's chromium is installed by `make setup` (system-packages)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 def opened(browser, address: str, width: int = 1280, mode: str = "light"):

@@ -15,7 +15,6 @@ from conftest import BUILD
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
 HTML = BUILD / "html"
 PAGES = ["intro", "chapters/7-1-artificial-neural-network", "chapters/7-2-deep-neural-network",
          "chapters/7-3-training-neural-networks", "chapters/appendix-output-layers-losses-encoding", "chapters/glossary"]
@@ -24,14 +23,9 @@ CHAPTERS = {"chapters/7-1-artificial-neural-network": "ch07-1", "chapters/7-2-de
 
 
 @pytest.fixture(scope="module")
-def browser(built_book):
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), "Debian's chromium is installed by `make setup` (system-packages)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser
-        browser.close()
+def browser(browser, built_book):
+    """conftest.py's Chromium, once the book is built."""
+    return browser
 
 
 @pytest.fixture

@@ -33,8 +33,8 @@ def test_a_bug_in_a_check_module_stops_the_run_and_records_no_learner_until_it_i
     course = new_course(tmp_path)
     checks = course / "checks" / "ch07-1.py"
     mended = checks.read_text(encoding="utf-8")
-    assert "exact(answer, 100 * 10 + 10," in mended
-    checks.write_text(mended.replace("exact(answer, 100 * 10 + 10,", "exact(answer, 100 * 10 + ten,"), encoding="utf-8")
+    assert "exact(answer, 200 * 20 + 20," in mended
+    checks.write_text(mended.replace("exact(answer, 200 * 20 + 20,", "exact(answer, 200 * 20 + twenty,"), encoding="utf-8")
     for student in LEARNERS:
         folder = course / "submitted" / student / "ch07-1"
         folder.mkdir(parents=True)
@@ -44,7 +44,7 @@ def test_a_bug_in_a_check_module_stops_the_run_and_records_no_learner_until_it_i
     done = grade(course)
     assert done.returncode == 4, done.stdout + done.stderr
     assert "채점을 멈췄습니다" in done.stderr and "checks/ch07-1.py의 test-q1" in done.stderr
-    assert "NameError: name 'ten' is not defined" in done.stderr
+    assert "NameError: name 'twenty' is not defined" in done.stderr
     assert not read_status(course).get("ch07-1")
     assert not (course / "feedback").exists() or not any((course / "feedback").iterdir())
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:

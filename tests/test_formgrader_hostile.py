@@ -23,7 +23,6 @@ tests/test_formgrader_csp.py.
 
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -33,7 +32,6 @@ from formgrader_lab import (WATCH, Lab, Watched, assert_nothing_ran, changed_row
                             file_hashes, formgrader_loads, free_port, gradebook_rows, log_in, open_submission, path_of)
 from hostile_notebook import ANSWER, PLANTED, hostile_answer, hostile_cells, hostile_submission
 
-CHROMIUM = Path("/usr/bin/chromium")
 CELL_TIMEOUT = "--Execute.timeout=90"
 COMMENT = "검증 세트를 쓰는 이유는 맞습니다. 훈련 비용 이야기를 조금 더 쓰면 좋겠습니다."
 
@@ -66,18 +64,6 @@ def lab(graded):
     server = Lab(course, port, course.parent / "lab.log")
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), "Debian's chromium is installed by `make setup` (system-packages)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-background-networking", "--disable-component-update"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from class_submissions import AUTO_POINTS, CLASS, PARTLY_WRONG, changed_files, quiz_points
-from hub_class import Hub, browser, log_in  # noqa: F401 (browser: a fixture)
+from hub_class import Hub, log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.geteuid() != 0, reason="the hub makes system users (root)")]
 

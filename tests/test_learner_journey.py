@@ -29,7 +29,6 @@ from lab_server import Lab
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
 ASSIGNMENT = "ch07-1"
 EXERCISE = ROOT / "exercises" / ASSIGNMENT
 SHOTS = BUILD / "screenshots"
@@ -47,17 +46,6 @@ def lab(built_book, tmp_path_factory):
     server = Lab("lab", course, course.parent / "lab.log", {"HONGONG_BOOK_URL": BOOK.as_uri()})
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), "Debian's chromium is installed by `make setup` (system-packages)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 class Learner:
